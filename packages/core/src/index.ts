@@ -1,34 +1,26 @@
 // The public surface of @durable-agents/core: pure logic shared by the server, the client and
-// tool runners. Generated protobuf code is published separately as `@durable-agents/core/proto`.
+// tool runners, by folder: convert/ (AI SDK <-> protobuf), errors/ (B22, B23, Retry-After),
+// retry/ (backoff, B9, B15), streaming/ (B5), threads/ (B2-B3, B7-B8, B10-B14, B19, X3).
+// Generated protobuf code is published separately as `@durable-agents/core/proto`.
 
-// Lossless conversions between AI SDK v6 UI messages/chunks and the protobuf messages
 export { ConversionError, isConversionError } from "./convert/conversion-error.js";
 export { jsonToProtoValue, protoValueToJson, toJsonValue } from "./convert/json.js";
 export { protoToUIChunk, uiChunkToProto } from "./convert/ui-chunk.js";
-export { protoToUIMessage, uiMessageToProto } from "./convert/ui-message.js";
 export type { StoredMessageFields } from "./convert/ui-message.js";
+export { protoToUIMessage, uiMessageToProto } from "./convert/ui-message.js";
 export { protoToUIPart, uiPartToProto } from "./convert/ui-part.js";
 export type { UIChunk, UIPart } from "./convert/ui-types.js";
 export { addUsage, protoToUsage, usageToProto } from "./convert/usage.js";
-
-// Turn-error classification (B22), Retry-After (B9) and tool-error retryability (B23)
-export { classifyTurnError } from "./errors/classify-turn-error.js";
 export type { TurnErrorClassification } from "./errors/classify-turn-error.js";
-export { collectErrorSignals } from "./errors/error-signals.js";
+export { classifyTurnError } from "./errors/classify-turn-error.js";
 export type { ErrorSignals } from "./errors/error-signals.js";
+export { collectErrorSignals } from "./errors/error-signals.js";
 export { errorTextOf } from "./errors/error-text.js";
 export type { HeaderSource } from "./errors/http-headers.js";
 export { MAX_RETRY_AFTER_MS, parseRetryAfterMs } from "./errors/retry-after.js";
 export { isRetryableToolError } from "./errors/tool-error-retryability.js";
-export { TURN_ERROR_KIND_TRAITS, TURN_ERROR_KINDS } from "./errors/turn-error-kind.js";
 export type { TurnErrorKind, TurnErrorKindTraits } from "./errors/turn-error-kind.js";
-
-// Backoff and the retry decisions of turns (B9) and sync tools (B15)
-export {
-  computeBackoffDelayMs,
-  DEFAULT_TOOL_RETRY_BACKOFF,
-  DEFAULT_TURN_RETRY_BACKOFF,
-} from "./retry/backoff.js";
+export { TURN_ERROR_KIND_TRAITS, TURN_ERROR_KINDS } from "./errors/turn-error-kind.js";
 export type {
   BackoffJitter,
   BackoffPolicy,
@@ -36,10 +28,10 @@ export type {
   FixedBackoffPolicy,
 } from "./retry/backoff.js";
 export {
-  DEFAULT_TOOL_RETRY_MAX_ATTEMPTS,
-  decideToolRetry,
-  withToolRetryDefaults,
-} from "./retry/tool-retry-decision.js";
+  computeBackoffDelayMs,
+  DEFAULT_TOOL_RETRY_BACKOFF,
+  DEFAULT_TURN_RETRY_BACKOFF,
+} from "./retry/backoff.js";
 export type {
   ResolvedToolRetryPolicy,
   ToolRetryDecision,
@@ -52,11 +44,10 @@ export type {
   ToolShouldRetryResult,
 } from "./retry/tool-retry-decision.js";
 export {
-  DEFAULT_TURN_RETRY_MAX_ATTEMPTS,
-  decideTurnRetry,
-  isMeaningfulChunk,
-  withTurnRetryDefaults,
-} from "./retry/turn-retry-decision.js";
+  DEFAULT_TOOL_RETRY_MAX_ATTEMPTS,
+  decideToolRetry,
+  withToolRetryDefaults,
+} from "./retry/tool-retry-decision.js";
 export type {
   ResolvedTurnRetryOptions,
   TurnRetryDecision,
@@ -68,21 +59,22 @@ export type {
   TurnRetryRefused,
   TurnRetryScheduled,
 } from "./retry/turn-retry-decision.js";
-
-// Delta compaction and sequencing (B5)
-export { compactChunks } from "./streaming/compact-chunks.js";
+export {
+  DEFAULT_TURN_RETRY_MAX_ATTEMPTS,
+  decideTurnRetry,
+  isMeaningfulChunk,
+  withTurnRetryDefaults,
+} from "./retry/turn-retry-decision.js";
 export type { CompactChunksOptions } from "./streaming/compact-chunks.js";
-export { initialDeltaSequencerState, sequenceDeltas } from "./streaming/delta-sequencer.js";
+export { compactChunks } from "./streaming/compact-chunks.js";
 export type {
   DeltaRow,
   DeltaSequencerState,
   SequencedDeltas,
 } from "./streaming/delta-sequencer.js";
-export { DEFAULT_DELTA_THROTTLE_MS, decideFlush } from "./streaming/flush-throttle.js";
+export { initialDeltaSequencerState, sequenceDeltas } from "./streaming/delta-sequencer.js";
 export type { FlushTiming, FlushTimingInput } from "./streaming/flush-throttle.js";
-
-// Thread state rules (B2, B3, B7, B8, B10–B14, B19, X3)
-export { checkAddMessage, checkResume, checkSendMessage } from "./threads/admission.js";
+export { DEFAULT_DELTA_THROTTLE_MS, decideFlush } from "./streaming/flush-throttle.js";
 export type {
   AddMessageAdmission,
   AdmissionRefusal,
@@ -93,21 +85,22 @@ export type {
   ResumeRequest,
   SendMessageAdmission,
 } from "./threads/admission.js";
-export { decideContinue } from "./threads/continue-decision.js";
+export { checkAddMessage, checkResume, checkSendMessage } from "./threads/admission.js";
 export type { ContinueDecision, ContinueOptions } from "./threads/continue-decision.js";
-export { decideEndOfTurn } from "./threads/end-of-turn.js";
+export { decideContinue } from "./threads/continue-decision.js";
 export type { EndOfTurnDecision, TurnEnd } from "./threads/end-of-turn.js";
-export { checkFinalize } from "./threads/finalize-check.js";
+export { decideEndOfTurn } from "./threads/end-of-turn.js";
 export type { FinalizeCheck, FinalizeRequest } from "./threads/finalize-check.js";
-export {
-  recordStaleFinalizer,
-  STALE_FINALIZER_ALERT_THRESHOLD,
-  STALE_FINALIZER_WINDOW_MS,
-} from "./threads/stale-finalizer-counter.js";
+export { checkFinalize } from "./threads/finalize-check.js";
 export type {
   StaleFinalizerCounter,
   StaleFinalizerHistory,
   StaleFinalizerRecord,
+} from "./threads/stale-finalizer-counter.js";
+export {
+  recordStaleFinalizer,
+  STALE_FINALIZER_ALERT_THRESHOLD,
+  STALE_FINALIZER_WINDOW_MS,
 } from "./threads/stale-finalizer-counter.js";
 export type { StopDecision } from "./threads/stop-plan.js";
 export {
@@ -115,12 +108,12 @@ export {
   isStreamTimedOut,
   nextHeartbeatDelayMs,
 } from "./threads/stream-liveness.js";
-export { checkStreamWrite, decideStreamLock } from "./threads/stream-lock.js";
 export type {
   StreamLockDecision,
   StreamOwnershipInput,
   StreamWriteCheck,
 } from "./threads/stream-lock.js";
+export { checkStreamWrite, decideStreamLock } from "./threads/stream-lock.js";
 export {
   STREAM_ALIVE_THRESHOLD_MS,
   STREAM_CLEANUP_DELAY_MS,
@@ -135,7 +128,7 @@ export type {
   StreamSnapshot,
   ThreadSnapshot,
 } from "./threads/thread-snapshot.js";
-export { isBusyStatus, isIdleStatus, isStreamOpen } from "./threads/thread-status.js";
 export type { StreamStatus, ThreadStatus } from "./threads/thread-status.js";
-export { decideAfterToolComplete } from "./threads/tool-complete-check.js";
+export { isBusyStatus, isIdleStatus, isStreamOpen } from "./threads/thread-status.js";
 export type { ToolCompleteDecision } from "./threads/tool-complete-check.js";
+export { decideAfterToolComplete } from "./threads/tool-complete-check.js";
