@@ -1,4 +1,15 @@
-// @durable-agents/server: createServer and the `durable-agents serve` CLI arrive with issue #3
-// (the durable engine on the embedded default). The package exists now so the workspace, its
-// build and its lint have their final shape.
-export {};
+// The public surface of @durable-agents/server.
+
+export type { LoadServerConfigOptions } from "./config/config.js";
+export { loadServerConfig } from "./config/config.js";
+export { ConfigError, isConfigError } from "./config/config-error.js";
+export { resolveServerConfig } from "./config/resolve-config.js";
+export type { AgentConfig, ServerConfig } from "./config/server-config.js";
+export type { AgentDefinition, StreamingOptions } from "./engine/context.js";
+export type { Engine } from "./engine/engine.js";
+export type { EngineHooks, TurnErrorInfo } from "./engine/hooks.js";
+export { createDemoModel } from "./models/demo/demo-model.js";
+export type { CreateServerOptions, DurableAgentsServer, ProgrammaticAgent } from "./server.js";
+export { createServer } from "./server.js";
+export { createStore } from "./store/create-store.js";
+export type { Store } from "./store/store.js";

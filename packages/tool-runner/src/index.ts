@@ -1,4 +1,15 @@
-// @durable-agents/tool-runner: defineTool and createToolRunner arrive with issues #3 (in-process)
-// and #4 (NATS runners). The package exists now so the workspace, its build and its lint have
-// their final shape.
-export {};
+// The public surface of @durable-agents/tool-runner.
+
+export type {
+  JsonValue,
+  ToolCallContext,
+  ToolDefinition,
+  ToolHandler,
+  ToolKind,
+  ToolOptions,
+} from "./define-tool.js";
+export {
+  defineTool,
+  InvalidToolDefinitionError,
+  isInvalidToolDefinitionError,
+} from "./define-tool.js";

@@ -1,0 +1,196 @@
+// The engine (DESIGN §2, §6): the behaviour of threads, turns and tool calls on top of the three
+// interfaces Store, ToolTransport and EventBus. createEngine wires the behaviour to its context
+// and starts the scheduler; the RPC layer calls the operations it returns.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { EventBus } from "../events/event-bus.js";
+import { type Scheduler, startScheduler } from "../scheduler/scheduler.js";
+import type { ToolDefinitionRecord } from "../store/records.js";
+import type { Store } from "../store/store.js";
+import type { ToolTransport } from "../transport/tool-transport.js";
+import type { AgentDefinition, EngineContext, EngineTimings, ToolPolicy } from "./context.js";
+import type { EngineHooks } from "./hooks.js";
+import { createJobHandlers, RECOVERY_INTERVAL_MS, scheduleRecovery } from "./job-handlers.js";
+import { JOB } from "./jobs.js";
+import { recoverThreads, resumePendingToolExecutions } from "./recovery.js";
+import * as threads from "./thread-operations.js";
+import * as toolCalls from "./tool-call-operations.js";
+import { mutate } from "./unit-of-work.js";
+
+export interface EngineOptions {
+  store: Store;
+  bus: EventBus;
+  transport: ToolTransport;
+  agents: readonly AgentDefinition[];
+  /** Tools run in this process; their policies win over registered definitions of the same name. */
+  localTools: readonly ToolPolicy[];
+  hooks?: EngineHooks;
+  logger: Logger;
+  /** @default 4 — PERF-NOTES: the AI SDK is the ceiling, ~4–8 active turns per process. */
+  maxConcurrentTurns?: number;
+  /** Most dispatches and other jobs running at once. @default 32 */
+  maxConcurrentJobs?: number;
+  /** @default 60_000 (B20) */
+  recoveryIntervalMs?: number;
+  timings?: Partial<EngineTimings>;
+  now?: () => number;
+  random?: () => number;
+}
+
+export type Engine = ReturnType<typeof createEngineOperations> & {
+  context: EngineContext;
+  /** Stops claiming work, hands back running turns, waits for in-flight work. */
+  close(): Promise<void>;
+};
+
+function toolPolicyFromRecord(record: ToolDefinitionRecord): ToolPolicy {
+  return {
+    name: record.name,
+    description: record.description,
+    kind: record.kind,
+    inputSchema: record.inputSchema,
+    retry:
+      record.retry === null
+        ? undefined
+        : {
+            enabled: true,
+            maxAttempts: record.retry.maxAttempts,
+            backoff:
+              record.retry.multiplier === 1
+                ? {
+                    strategy: "fixed",
+                    delayMs: record.retry.initialDelayMs,
+                    jitter: record.retry.jitter ? "full" : "none",
+                  }
+                : {
+                    strategy: "exponential",
+                    initialDelayMs: record.retry.initialDelayMs,
+                    multiplier: record.retry.multiplier,
+                    maxDelayMs: record.retry.maxDelayMs ?? Number.MAX_SAFE_INTEGER,
+                    jitter: record.retry.jitter ? "full" : "none",
+                  },
+          },
+    timeoutMs: record.timeoutMs,
+  };
+}
+
+function createEngineOperations(context: EngineContext) {
+  return {
+    createThread: (input: threads.CreateThreadInput) => threads.createThread(context, input),
+    getThread: (threadId: string, owner: threads.Owner) =>
+      threads.getThread(context, threadId, owner),
+    listThreads: (query: Parameters<typeof threads.listThreads>[1]) =>
+      threads.listThreads(context, query),
+    deleteThread: (threadId: string, owner: threads.Owner) =>
+      threads.deleteThread(context, threadId, owner),
+    sendMessage: (input: Parameters<typeof threads.sendMessage>[1]) =>
+      threads.sendMessage(context, input),
+    addMessage: (input: Parameters<typeof threads.addMessage>[1]) =>
+      threads.addMessage(context, input),
+    resumeThread: (input: Parameters<typeof threads.resumeThread>[1]) =>
+      threads.resumeThread(context, input),
+    stopThread: (threadId: string, owner: threads.Owner) =>
+      threads.stopThread(context, threadId, owner),
+    listMessages: (input: Parameters<typeof threads.listMessages>[1]) =>
+      threads.listMessages(context, input),
+    completeToolCall: (input: Parameters<typeof toolCalls.completeToolCall>[1]) =>
+      toolCalls.completeToolCall(context, input),
+    setToolCallTimeout: (input: Parameters<typeof toolCalls.setToolCallTimeout>[1]) =>
+      toolCalls.setToolCallTimeout(context, input),
+    getToolCall: (input: Parameters<typeof toolCalls.getToolCall>[1]) =>
+      toolCalls.getToolCall(context, input),
+    listToolCalls: (input: Parameters<typeof toolCalls.listToolCalls>[1]) =>
+      toolCalls.listToolCalls(context, input),
+    registerTools: (tools: readonly ToolDefinitionRecord[]) =>
+      toolCalls.registerTools(context, tools),
+    recoverThreads: () => recoverThreads(context),
+    resumePendingToolExecutions: () => resumePendingToolExecutions(context),
+    listAgents: () => [...context.listAgents()],
+  };
+}
+
+/**
+ * A store that only this process writes (SQLite) holds no live turn of another process at
+ * start-up: every streaming stream belonged to a process that is gone, so it is released for
+ * recovery at once instead of after the 40 s liveness threshold (B2).
+ */
+async function releaseOrphanedStreams(context: EngineContext): Promise<void> {
+  const threadsWithTurns = await context.store.listThreadsByStatus(
+    ["streaming"],
+    undefined,
+    10_000,
+  );
+  for (const thread of threadsWithTurns) {
+    if (thread.activeStreamId === null) continue;
+    const streamId = thread.activeStreamId;
+    await mutate(context, async (tx) => {
+      const stream = await tx.getStream(streamId);
+      if (stream?.status === "streaming") await tx.updateStream(streamId, { heartbeatAt: 0 });
+    });
+  }
+}
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const agents = new Map(options.agents.map((agent) => [agent.name, agent]));
+  const localTools = new Map(options.localTools.map((tool) => [tool.name, tool]));
+  let scheduler: Scheduler | undefined;
+  const shutdown = new AbortController();
+  const instanceId = randomUUID();
+  const context: EngineContext = {
+    store: options.store,
+    bus: options.bus,
+    transport: options.transport,
+    getAgent: (name) => agents.get(name),
+    listAgents: () => options.agents,
+    async getToolPolicy(name) {
+      const local = localTools.get(name);
+      if (local !== undefined) return local;
+      const registered = await options.store.getTool(name);
+      return registered === undefined ? undefined : toolPolicyFromRecord(registered);
+    },
+    now: options.now ?? Date.now,
+    random: options.random ?? Math.random,
+    newId: randomUUID,
+    instanceId,
+    logger: options.logger,
+    hooks: options.hooks ?? {},
+    timings: {
+      defaultToolTimeoutMs: 30 * 60_000,
+      streamCleanupDelayMs: 5 * 60_000,
+      streamTimeoutMs: 10 * 60_000,
+      ...options.timings,
+    },
+    wakeScheduler: () => scheduler?.wake(),
+    shutdownSignal: shutdown.signal,
+  };
+  const handlers = createJobHandlers(context, {
+    recoveryIntervalMs: options.recoveryIntervalMs ?? RECOVERY_INTERVAL_MS,
+  });
+  await options.transport.start(toolCalls.createToolReportSink(context));
+  if (options.store.exclusive) await releaseOrphanedStreams(context);
+  scheduler = startScheduler({
+    store: options.store,
+    owner: instanceId,
+    handlers: Object.fromEntries(
+      Object.entries(handlers).map(([type, run]) => [
+        type,
+        { pool: type === JOB.runTurn ? "turns" : "jobs", run },
+      ]),
+    ),
+    poolLimits: { turns: options.maxConcurrentTurns ?? 4, jobs: options.maxConcurrentJobs ?? 32 },
+    now: context.now,
+    logger: options.logger,
+  });
+  // B20: recovery runs at start-up, then periodically.
+  await scheduleRecovery(context, context.now());
+  const operations = createEngineOperations(context);
+  return {
+    ...operations,
+    context,
+    async close() {
+      shutdown.abort();
+      await scheduler?.stop();
+      await options.transport.close();
+    },
+  };
+}

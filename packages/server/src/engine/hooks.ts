@@ -1,0 +1,50 @@
+// Hooks of the embedding API (DESIGN §5): TypeScript callbacks an embedder passes to createServer
+// (for all agents) or on one agent. A hook that throws is logged; it never changes the state the
+// engine committed.
+import type { TurnErrorKind, TurnRetryHookDecision } from "@durable-agents/core";
+import type { ModelMessage, UIMessage } from "ai";
+import type {
+  FailureRecord,
+  MessageRecord,
+  RetryStateRecord,
+  ThreadRecord,
+  Usage,
+} from "../store/records.js";
+
+export interface TurnErrorInfo {
+  threadId: string;
+  error: unknown;
+  kind: TurnErrorKind;
+  retryable: boolean;
+  requiresExplicitHandling: boolean;
+  attempt: number;
+  maxAttempts: number;
+}
+
+export interface EngineHooks {
+  /** Rewrites the messages the model sees (B4). */
+  transformMessages?(input: {
+    thread: ThreadRecord;
+    messages: ModelMessage[];
+    uiMessages: UIMessage[];
+  }): ModelMessage[] | Promise<ModelMessage[]>;
+  /** Overrides the default classification of a failed turn (B9). */
+  classify?(
+    input: TurnErrorInfo,
+  ): TurnRetryHookDecision | undefined | Promise<TurnRetryHookDecision | undefined>;
+  /** A turn's assistant message was committed. */
+  onMessageComplete?(input: { thread: ThreadRecord; message: MessageRecord }): void | Promise<void>;
+  /** A turn ended and the model is done (B7: finish reason not tool-calls). */
+  onTurnComplete?(input: { thread: ThreadRecord; message: MessageRecord }): void | Promise<void>;
+  /** The thread failed (B9). */
+  onError?(input: TurnErrorInfo & { failure: FailureRecord }): void | Promise<void>;
+  /** A failed turn will be retried (B9). */
+  onRetry?(input: TurnErrorInfo & { retryState: RetryStateRecord }): void | Promise<void>;
+  /** The thread's status changed. */
+  onStatusChange?(input: {
+    thread: ThreadRecord;
+    previousStatus: ThreadRecord["status"];
+  }): void | Promise<void>;
+  /** A model response reported usage (B24). */
+  onUsage?(input: { thread: ThreadRecord; messageId: string; usage: Usage }): void | Promise<void>;
+}

@@ -1,0 +1,158 @@
+// What each durable job does when the scheduler runs it (DESIGN §4). Handlers are idempotent: a
+// job may run again after a crash, and must then do nothing twice.
+import { isStreamTimedOut } from "@durable-agents/core";
+import type { JobRecord } from "../store/records.js";
+import type { EngineContext } from "./context.js";
+import { JOB, type JobType } from "./jobs.js";
+import { recoverThreads, resumePendingToolExecutions } from "./recovery.js";
+import { abortStreams, continueThread, toStreamSnapshot } from "./thread-transitions.js";
+import { describeTimeout } from "./tool-call-operations.js";
+import { finishToolCall } from "./tool-calls.js";
+import { runTurn } from "./turn-runner.js";
+import { mutate } from "./unit-of-work.js";
+
+/** Lets a handler complete its job before it ends (a turn outlives its job, B3). */
+export interface JobControl {
+  complete(): Promise<void>;
+}
+
+export type JobHandler = (job: JobRecord, control: JobControl) => Promise<void>;
+
+function payloadString(job: JobRecord, key: string): string {
+  const value = job.payload[key];
+  if (typeof value !== "string") throw new Error(`job ${job.type} ${job.jobId} has no ${key}`);
+  return value;
+}
+
+function payloadNumber(job: JobRecord, key: string): number | undefined {
+  const value = job.payload[key];
+  return typeof value === "number" ? value : undefined;
+}
+
+/** Default interval of the periodic recovery (B20). */
+export const RECOVERY_INTERVAL_MS = 60_000;
+
+export function createJobHandlers(
+  context: EngineContext,
+  options: { recoveryIntervalMs: number },
+): Record<JobType, JobHandler> {
+  return {
+    // The turn owns its stream from here on (lock + heartbeat, B3); if this process dies, recovery
+    // (B2) replaces the stale stream, so the job itself is done once the turn starts.
+    async [JOB.runTurn](job, control) {
+      await control.complete();
+      await runTurn(context, payloadString(job, "streamId"));
+    },
+    async [JOB.retryTurn](job) {
+      const threadId = job.threadId;
+      if (threadId === null) return;
+      await mutate(context, async (tx, changes) => {
+        const thread = await tx.lockThread(threadId);
+        if (thread !== undefined) await continueThread(context, tx, changes, thread);
+      });
+    },
+    async [JOB.dispatchTool](job) {
+      const threadId = job.threadId;
+      const toolCallId = payloadString(job, "toolCallId");
+      const attempt = payloadNumber(job, "attempt");
+      if (threadId === null) return;
+      const call = await mutate(context, async (tx, changes) => {
+        const current = await tx.getToolCall(threadId, toolCallId);
+        if (current === undefined || current.status !== "pending" || current.attempt !== attempt)
+          return undefined;
+        const thread = await tx.getThread(threadId);
+        const queued = await tx.updateToolCall(
+          threadId,
+          toolCallId,
+          { executionState: "queued", nextRetryAt: null },
+          context.now(),
+        );
+        changes.emit(threadId, {
+          type: "tool_call",
+          toolCall: queued,
+          threadVersion: thread?.version ?? 0,
+        });
+        return queued;
+      });
+      if (call === undefined) return;
+      // The job completes only once the hand-off is durable: a crash before it re-dispatches, and
+      // the runner side de-duplicates by (thread, call, attempt).
+      await context.transport.dispatch({
+        threadId,
+        toolCallId,
+        toolName: call.toolName,
+        args: call.args,
+        kind: call.kind,
+        attempt: call.attempt,
+        maxAttempts: call.maxAttempts,
+        deadlineAt: call.deadlineAt,
+      });
+    },
+    async [JOB.toolDeadline](job) {
+      const threadId = job.threadId;
+      const toolCallId = payloadString(job, "toolCallId");
+      if (threadId === null) return;
+      const call = await context.store.getToolCall(threadId, toolCallId);
+      if (call === undefined || call.status !== "pending") return;
+      const timeoutMs = payloadNumber(job, "timeoutMs") ?? context.timings.defaultToolTimeoutMs;
+      const errorText = `Tool call timed out after ${describeTimeout(timeoutMs)}`;
+      const { applied } = await mutate(context, (tx, changes) =>
+        finishToolCall(context, tx, changes, threadId, toolCallId, { type: "error", errorText }),
+      );
+      if (applied) {
+        await context.transport.cancel({
+          threadId,
+          toolCallId,
+          attempt: call.attempt,
+          reason: errorText,
+        });
+      }
+    },
+    async [JOB.streamTimeout](job) {
+      const streamId = payloadString(job, "streamId");
+      await mutate(context, async (tx, changes) => {
+        const stream = await tx.getStream(streamId);
+        if (stream === undefined || stream.status !== "streaming") return;
+        if (!isStreamTimedOut(toStreamSnapshot(stream), context.now())) return;
+        const thread = await tx.lockThread(stream.threadId);
+        if (thread === undefined) return;
+        await abortStreams(
+          context,
+          tx,
+          changes,
+          thread.threadId,
+          [{ streamId, reason: "timeout" }],
+          thread.version,
+        );
+        if (thread.activeStreamId === streamId) await continueThread(context, tx, changes, thread);
+      });
+    },
+    async [JOB.streamCleanup](job) {
+      const streamId = payloadString(job, "streamId");
+      await mutate(context, async (tx) => {
+        const stream = await tx.getStream(streamId);
+        if (stream !== undefined && (stream.status === "finished" || stream.status === "aborted")) {
+          await tx.deleteStream(streamId);
+        }
+      });
+    },
+    async [JOB.recovery]() {
+      const continued = await recoverThreads(context);
+      const redispatched = await resumePendingToolExecutions(context);
+      if (continued + redispatched > 0)
+        context.logger.info({ continued, redispatched }, "recovery");
+      await scheduleRecovery(context, context.now() + options.recoveryIntervalMs);
+    },
+  };
+}
+
+/** Schedules the shared recovery job; one per deployment, whichever replica claims it (B20). */
+export async function scheduleRecovery(context: EngineContext, runAt: number): Promise<void> {
+  await mutate(context, async (tx, changes) => {
+    await tx.scheduleJob(
+      { type: JOB.recovery, threadId: null, key: JOB.recovery, payload: {}, runAt },
+      context.now(),
+    );
+    changes.jobScheduled();
+  });
+}

@@ -1,0 +1,138 @@
+// What the model sees (B4): every message of the thread in order, with tool parts brought up to
+// date with their calls' outcomes (the replacement is persisted), then the agent's
+// transformMessages hook.
+import { convertToModelMessages, type ModelMessage, type UIMessage } from "ai";
+import type { MessageRecord, ThreadRecord, ToolCallRecord } from "../store/records.js";
+import type { StoreReader } from "../store/store.js";
+import type { AgentDefinition, EngineContext } from "./context.js";
+import { mutate } from "./unit-of-work.js";
+
+const PAGE_SIZE = 500;
+
+export async function readAllMessages(
+  store: StoreReader,
+  threadId: string,
+): Promise<MessageRecord[]> {
+  const messages: MessageRecord[] = [];
+  for (;;) {
+    const page = await store.listMessages(threadId, {
+      afterPosition: messages.at(-1)?.position,
+      includeSystem: true,
+      limit: PAGE_SIZE,
+    });
+    messages.push(...page);
+    if (page.length < PAGE_SIZE) return messages;
+  }
+}
+
+async function readFinishedToolCalls(
+  store: StoreReader,
+  threadId: string,
+): Promise<Map<string, ToolCallRecord>> {
+  const calls = new Map<string, ToolCallRecord>();
+  let after: { createdAt: number; toolCallId: string } | undefined;
+  for (;;) {
+    const page = await store.listToolCalls(threadId, {
+      statuses: ["completed", "failed"],
+      after,
+      limit: PAGE_SIZE,
+    });
+    for (const call of page) calls.set(call.toolCallId, call);
+    const last = page.at(-1);
+    if (page.length < PAGE_SIZE || last === undefined) return calls;
+    after = { createdAt: last.createdAt, toolCallId: last.toolCallId };
+  }
+}
+
+type Part = UIMessage["parts"][number];
+
+function isToolPart(part: Part): part is Extract<Part, { toolCallId: string; state: string }> {
+  return part.type === "dynamic-tool" || part.type.startsWith("tool-");
+}
+
+/**
+ * A tool part still marked input-available (or streaming) whose call has finished, replaced by
+ * its outcome (B4); undefined when the part needs no change.
+ */
+function withOutcome(part: Part, calls: Map<string, ToolCallRecord>): Part | undefined {
+  if (!isToolPart(part)) return undefined;
+  if (part.state !== "input-available" && part.state !== "input-streaming") return undefined;
+  const call = calls.get(part.toolCallId);
+  if (call === undefined) return undefined;
+  const { state: _state, ...rest } = part;
+  if (call.status === "completed") {
+    return {
+      ...rest,
+      input: part.input ?? call.args,
+      state: "output-available",
+      output: call.result ?? null,
+    } as Part;
+  }
+  return {
+    ...rest,
+    input: part.input ?? call.args,
+    state: "output-error",
+    errorText: call.error ?? "",
+  } as Part;
+}
+
+/** Applies B4 to the messages; returns the ones that changed. */
+export function applyToolOutcomes(
+  messages: readonly MessageRecord[],
+  calls: Map<string, ToolCallRecord>,
+): MessageRecord[] {
+  const changed: MessageRecord[] = [];
+  for (const message of messages) {
+    if (message.role !== "assistant") continue;
+    let replaced = false;
+    const parts = message.parts.map((part) => {
+      const updated = withOutcome(part, calls);
+      if (updated === undefined) return part;
+      replaced = true;
+      return updated;
+    });
+    if (replaced) changed.push({ ...message, parts });
+  }
+  return changed;
+}
+
+export function toUIMessage(message: MessageRecord): UIMessage {
+  return {
+    id: message.messageId,
+    role: message.role,
+    parts: message.parts,
+    ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
+  };
+}
+
+export async function buildModelMessages(
+  context: EngineContext,
+  thread: ThreadRecord,
+  agent: AgentDefinition,
+): Promise<{ uiMessages: UIMessage[]; modelMessages: ModelMessage[] }> {
+  const [messages, calls] = await Promise.all([
+    readAllMessages(context.store, thread.threadId),
+    readFinishedToolCalls(context.store, thread.threadId),
+  ]);
+  const changed = applyToolOutcomes(messages, calls);
+  if (changed.length > 0) {
+    await mutate(context, async (tx) => {
+      for (const message of changed) await tx.saveMessage(message);
+    });
+  }
+  const byId = new Map(changed.map((message) => [message.messageId, message]));
+  const uiMessages = messages.map((message) => toUIMessage(byId.get(message.messageId) ?? message));
+  // A tool part without an outcome cannot be sent to a model; it only exists in a turn that was
+  // interrupted before its calls were recorded.
+  const modelMessages = await convertToModelMessages(uiMessages, {
+    ignoreIncompleteToolCalls: true,
+  });
+  const transform = agent.hooks.transformMessages ?? context.hooks.transformMessages;
+  return {
+    uiMessages,
+    modelMessages:
+      transform === undefined
+        ? modelMessages
+        : await transform({ thread, messages: modelMessages, uiMessages }),
+  };
+}

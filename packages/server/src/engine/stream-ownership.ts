@@ -1,0 +1,42 @@
+// Only the turn that holds a stream's lock, while the stream is its thread's active stream, may
+// write deltas, heartbeats or finalize (B3, DESIGN §4).
+import { checkStreamWrite } from "@durable-agents/core";
+import type { StreamRecord } from "../store/records.js";
+import type { StoreTransaction } from "../store/store.js";
+import { toStreamSnapshot } from "./thread-transitions.js";
+
+/** A turn lost its stream: it was aborted, replaced, or locked by another turn. */
+export class StreamOwnershipLostError extends Error {
+  override readonly name = "StreamOwnershipLostError";
+  constructor(
+    readonly streamId: string,
+    readonly reason: string,
+  ) {
+    super(`Stream ${streamId} can no longer be written by this turn: ${reason}`);
+  }
+}
+
+export function isStreamOwnershipLostError(error: unknown): error is StreamOwnershipLostError {
+  return error instanceof StreamOwnershipLostError;
+}
+
+/**
+ * Locks the thread and checks the turn still owns its stream; throws StreamOwnershipLostError
+ * otherwise, rolling back the write it guards.
+ */
+export async function assertStreamOwner(
+  tx: StoreTransaction,
+  streamId: string,
+  lockId: string,
+): Promise<StreamRecord> {
+  const stream = await tx.getStream(streamId);
+  if (stream === undefined) throw new StreamOwnershipLostError(streamId, "deleted");
+  const thread = await tx.lockThread(stream.threadId);
+  const check = checkStreamWrite({
+    stream: toStreamSnapshot(stream),
+    activeStreamId: thread?.activeStreamId ?? undefined,
+    lockId,
+  });
+  if (check.kind === "refuse") throw new StreamOwnershipLostError(streamId, check.reason);
+  return stream;
+}

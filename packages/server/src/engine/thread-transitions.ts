@@ -1,0 +1,280 @@
+// The state changes every engine operation shares, applied inside a transaction: reading the
+// snapshot the core rules decide on, aborting streams, applying the stop signal and continuing a
+// thread (B2). The decisions themselves are pure functions of @durable-agents/core.
+import {
+  type ContinueDecision,
+  decideContinue,
+  type StreamAbort,
+  type StreamSnapshot,
+  type ThreadSnapshot,
+} from "@durable-agents/core";
+import type { StreamRecord, ThreadRecord } from "../store/records.js";
+import type { StoreTransaction, ThreadPatch } from "../store/store.js";
+import type { EngineContext } from "./context.js";
+import { JOB, turnJobKey } from "./jobs.js";
+import type { Changes } from "./unit-of-work.js";
+
+export function toStreamSnapshot(stream: StreamRecord): StreamSnapshot {
+  return {
+    id: stream.streamId,
+    status: stream.status,
+    seq: stream.seq,
+    heartbeatAt: stream.heartbeatAt ?? undefined,
+    lockId: stream.lockId ?? undefined,
+  };
+}
+
+/** Reads what the thread rules of @durable-agents/core decide on, inside the transaction. */
+export async function readThreadSnapshot(
+  tx: StoreTransaction,
+  thread: ThreadRecord,
+): Promise<ThreadSnapshot> {
+  const [openStreams, pendingToolCallCount] = await Promise.all([
+    tx.listStreams(thread.threadId, ["pending", "streaming"]),
+    tx.countPendingToolCalls(thread.threadId),
+  ]);
+  const active =
+    thread.activeStreamId === null ? undefined : await tx.getStream(thread.activeStreamId);
+  return {
+    status: thread.status,
+    stopSignal: thread.stopSignal,
+    seq: thread.seq,
+    continueFlag: thread.continueFlag,
+    retryState:
+      thread.retryState === null ? undefined : { nextRetryAt: thread.retryState.nextRetryAt },
+    activeStream: active === undefined ? undefined : toStreamSnapshot(active),
+    pendingToolCallCount,
+    otherOpenStreams: openStreams
+      .filter((stream) => stream.streamId !== thread.activeStreamId)
+      .map(toStreamSnapshot),
+  };
+}
+
+/** Updates the thread and queues its event (and the status-change hook after the commit). */
+export async function updateThread(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  before: ThreadRecord,
+  patch: ThreadPatch,
+): Promise<ThreadRecord> {
+  const after = await tx.updateThread(before.threadId, patch, context.now());
+  changes.emit(after.threadId, { type: "thread", thread: after });
+  if (after.status !== before.status) {
+    const hook =
+      context.getAgent(after.agent)?.hooks.onStatusChange ?? context.hooks.onStatusChange;
+    if (hook !== undefined) {
+      changes.afterCommit(() =>
+        runHook(context, "onStatusChange", () =>
+          hook({ thread: after, previousStatus: before.status }),
+        ),
+      );
+    }
+  }
+  return after;
+}
+
+/**
+ * Runs a hook after the commit. A hook that throws is logged: it cannot undo the change it
+ * observes.
+ */
+export function runHook(context: EngineContext, name: string, call: () => unknown): void {
+  Promise.resolve()
+    .then(call)
+    .catch((error: unknown) => context.logger.error({ err: error, hook: name }, "hook failed"));
+}
+
+/**
+ * Why the engine aborts a stream: a reason of the thread rules (B2, B3), or "error" for a failed
+ * turn (B9) and "deleted" for a deleted thread (B21).
+ */
+export type AbortReason = StreamAbort["reason"] | "error" | "deleted";
+
+/** Aborts streams (B2, B3, B9, B11) and schedules their cleanup (B7). */
+export async function abortStreams(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  threadId: string,
+  aborts: readonly { streamId: string; reason: AbortReason }[],
+  threadVersion: number,
+): Promise<void> {
+  const now = context.now();
+  for (const abort of aborts) {
+    const stream = await tx.updateStream(abort.streamId, {
+      status: "aborted",
+      abortReason: abort.reason,
+      endedAt: now,
+    });
+    changes.emit(threadId, { type: "stream_state", stream, threadVersion });
+    await scheduleStreamCleanup(context, tx, changes, stream);
+    await tx.cancelJob(JOB.streamTimeout, stream.streamId);
+  }
+}
+
+/** Finished and aborted streams and their deltas are deleted a while later (B7). */
+export async function scheduleStreamCleanup(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  stream: StreamRecord,
+): Promise<void> {
+  await tx.scheduleJob(
+    {
+      type: JOB.streamCleanup,
+      threadId: stream.threadId,
+      key: stream.streamId,
+      payload: { streamId: stream.streamId },
+      runAt: context.now() + context.timings.streamCleanupDelayMs,
+    },
+    context.now(),
+  );
+  changes.jobScheduled();
+}
+
+/**
+ * Applies the stop signal (B2, B11, B19): the thread is stopped, its open streams aborted with
+ * reason "stopSignal" (their turns see it and stop, X2), the continue flag, active stream and retry
+ * cleared, and the retry timer cancelled.
+ */
+export async function applyStop(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+  aborts: readonly StreamAbort[],
+): Promise<ThreadRecord> {
+  const stopped = await updateThread(context, tx, changes, thread, {
+    status: "stopped",
+    activeStreamId: null,
+    continueFlag: false,
+    retryState: null,
+  });
+  await tx.cancelJob(JOB.retryTurn, thread.threadId);
+  await abortStreams(context, tx, changes, thread.threadId, aborts, stopped.version);
+  return stopped;
+}
+
+/**
+ * Continues the thread (B2): decides with `decideContinue` and applies the decision. Returns the
+ * thread after it, and the decision (for callers that report what happened).
+ */
+export async function continueThread(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+): Promise<{ thread: ThreadRecord; decision: ContinueDecision }> {
+  const now = context.now();
+  const decision = decideContinue(await readThreadSnapshot(tx, thread), now);
+  switch (decision.kind) {
+    case "stop":
+      return {
+        thread: await applyStop(context, tx, changes, thread, decision.abortStreams),
+        decision,
+      };
+    case "noop":
+      return { thread, decision };
+    case "rearm_retry_timer":
+      await tx.scheduleJob(
+        {
+          type: JOB.retryTurn,
+          threadId: thread.threadId,
+          key: thread.threadId,
+          payload: {},
+          runAt: decision.retryAt,
+        },
+        context.now(),
+      );
+      changes.jobScheduled();
+      return { thread, decision };
+    case "set_continue_flag":
+      return {
+        thread: thread.continueFlag
+          ? thread
+          : await updateThread(context, tx, changes, thread, { continueFlag: true }),
+        decision,
+      };
+    case "start_turn":
+      return { thread: await startTurn(context, tx, changes, thread, decision), decision };
+  }
+}
+
+/**
+ * Starts a turn (B2): aborts the streams the decision names, creates the new stream as the
+ * thread's active one and enqueues the turn, all in the caller's transaction. A loop that would
+ * exceed its agent's maxSteps fails instead.
+ */
+async function startTurn(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+  decision: Extract<ContinueDecision, { kind: "start_turn" }>,
+): Promise<ThreadRecord> {
+  const now = context.now();
+  const maxSteps = context.getAgent(thread.agent)?.maxSteps;
+  if (maxSteps !== undefined && thread.loopTurnCount >= maxSteps) {
+    await abortStreams(
+      context,
+      tx,
+      changes,
+      thread.threadId,
+      decision.abortStreams,
+      thread.version,
+    );
+    return updateThread(context, tx, changes, thread, {
+      status: "failed",
+      activeStreamId: null,
+      continueFlag: false,
+      retryState: null,
+      failure: {
+        error: `The tool loop exceeded the agent's maxSteps (${maxSteps} turns)`,
+        kind: "max_steps_exceeded",
+        retryable: false,
+        requiresExplicitHandling: true,
+        attempt: 1,
+        maxAttempts: 1,
+        providerRetryAfterMs: null,
+        outputEmitted: false,
+        failedAt: now,
+      },
+    });
+  }
+  await abortStreams(context, tx, changes, thread.threadId, decision.abortStreams, thread.version);
+  const stream: StreamRecord = {
+    streamId: context.newId(),
+    threadId: thread.threadId,
+    kind: "turn",
+    seq: decision.streamSeq,
+    status: "pending",
+    lockId: null,
+    heartbeatAt: null,
+    abortReason: null,
+    deltaCount: 0,
+    createdAt: now,
+    endedAt: null,
+  };
+  await tx.insertStream(stream);
+  const started = await updateThread(context, tx, changes, thread, {
+    seq: decision.streamSeq,
+    activeStreamId: stream.streamId,
+    status: "streaming",
+    continueFlag: false,
+    failure: null,
+    loopTurnCount: thread.loopTurnCount + 1,
+  });
+  changes.emit(thread.threadId, { type: "stream_state", stream, threadVersion: started.version });
+  await tx.scheduleJob(
+    {
+      type: JOB.runTurn,
+      threadId: thread.threadId,
+      key: turnJobKey(stream.streamId),
+      payload: { streamId: stream.streamId },
+      runAt: now,
+    },
+    context.now(),
+  );
+  changes.jobScheduled();
+  return started;
+}

@@ -1,0 +1,240 @@
+// The tool-call RPCs' behaviour (B17, B18) and what runners report through the transport
+// (B15, B16, X9).
+import type { JsonValue, ToolCallRecord, ToolDefinitionRecord } from "../store/records.js";
+import type { ToolOutcome, ToolProgress, ToolReportSink } from "../transport/tool-transport.js";
+import type { EngineContext } from "./context.js";
+import {
+  InvalidArgumentError,
+  ThreadNotFoundError,
+  ToolCallNotFoundError,
+  ToolCallNotPendingError,
+} from "./errors.js";
+import { JOB, toolCallKey } from "./jobs.js";
+import type { Owner } from "./thread-operations.js";
+import { applyToolFailure, finishToolCall } from "./tool-calls.js";
+import { mutate } from "./unit-of-work.js";
+
+async function assertOwnedThread(
+  context: EngineContext,
+  threadId: string,
+  owner: Owner,
+): Promise<void> {
+  const thread = await context.store.getThread(threadId);
+  if (thread === undefined || thread.owner !== owner) throw new ThreadNotFoundError(threadId);
+}
+
+/** AddToolResult / AddToolError (B17): `applied` is false for a call that was already finished. */
+export async function completeToolCall(
+  context: EngineContext,
+  input: { threadId: string; toolCallId: string; owner: Owner } & (
+    | { result: JsonValue }
+    | { error: string }
+  ),
+): Promise<{ applied: boolean; toolCall: ToolCallRecord }> {
+  await assertOwnedThread(context, input.threadId, input.owner);
+  return mutate(context, (tx, changes) =>
+    finishToolCall(
+      context,
+      tx,
+      changes,
+      input.threadId,
+      input.toolCallId,
+      "result" in input
+        ? { type: "result", result: input.result }
+        : { type: "error", errorText: input.error },
+    ),
+  );
+}
+
+/** "Tool call timed out after 30 minutes": the timeout in its largest whole unit (B18). */
+export function describeTimeout(timeoutMs: number): string {
+  const units: [number, string][] = [
+    [86_400_000, "day"],
+    [3_600_000, "hour"],
+    [60_000, "minute"],
+    [1_000, "second"],
+  ];
+  for (const [unitMs, name] of units) {
+    if (timeoutMs >= unitMs && timeoutMs % unitMs === 0) {
+      const count = timeoutMs / unitMs;
+      return `${count} ${name}${count === 1 ? "" : "s"}`;
+    }
+  }
+  if (timeoutMs >= 1_000) return `${(timeoutMs / 1_000).toFixed(1)} seconds`;
+  return `${timeoutMs} ms`;
+}
+
+/**
+ * SetToolCallTimeout (B18): re-arms the deadline from now, or removes it (`timeoutMs` null);
+ * only while the call is pending; a non-positive timeout is invalid.
+ */
+export async function setToolCallTimeout(
+  context: EngineContext,
+  input: { threadId: string; toolCallId: string; owner: Owner; timeoutMs: number | null },
+): Promise<ToolCallRecord> {
+  if (input.timeoutMs !== null && !(input.timeoutMs > 0)) {
+    throw new InvalidArgumentError([
+      { field: "timeout", description: "must be positive; leave it unset for no timeout" },
+    ]);
+  }
+  await assertOwnedThread(context, input.threadId, input.owner);
+  return mutate(context, async (tx, changes) => {
+    const thread = await tx.lockThread(input.threadId);
+    if (thread === undefined) throw new ThreadNotFoundError(input.threadId);
+    const call = await tx.getToolCall(input.threadId, input.toolCallId);
+    if (call === undefined) throw new ToolCallNotFoundError(input.threadId, input.toolCallId);
+    if (call.status !== "pending")
+      throw new ToolCallNotPendingError(input.threadId, input.toolCallId, call.status);
+    const key = toolCallKey(input.threadId, input.toolCallId);
+    const deadlineAt = input.timeoutMs === null ? null : context.now() + input.timeoutMs;
+    const updated = await tx.updateToolCall(
+      input.threadId,
+      input.toolCallId,
+      { deadlineAt },
+      context.now(),
+    );
+    if (deadlineAt === null) {
+      await tx.cancelJob(JOB.toolDeadline, key);
+    } else {
+      await tx.scheduleJob(
+        {
+          type: JOB.toolDeadline,
+          threadId: input.threadId,
+          key,
+          payload: { toolCallId: input.toolCallId, timeoutMs: input.timeoutMs },
+          runAt: deadlineAt,
+        },
+        context.now(),
+      );
+      changes.jobScheduled();
+    }
+    changes.emit(input.threadId, {
+      type: "tool_call",
+      toolCall: updated,
+      threadVersion: thread.version,
+    });
+    return updated;
+  });
+}
+
+export async function getToolCall(
+  context: EngineContext,
+  input: { threadId: string; toolCallId: string; owner: Owner },
+): Promise<ToolCallRecord> {
+  await assertOwnedThread(context, input.threadId, input.owner);
+  const call = await context.store.getToolCall(input.threadId, input.toolCallId);
+  if (call === undefined) throw new ToolCallNotFoundError(input.threadId, input.toolCallId);
+  return call;
+}
+
+export async function listToolCalls(
+  context: EngineContext,
+  input: {
+    threadId: string;
+    owner: Owner;
+    statuses?: ToolCallRecord["status"][];
+    after?: { createdAt: number; toolCallId: string };
+    limit: number;
+  },
+): Promise<ToolCallRecord[]> {
+  await assertOwnedThread(context, input.threadId, input.owner);
+  return context.store.listToolCalls(input.threadId, input);
+}
+
+/** RegisterTools: a runner's tool definitions replace earlier ones of the same name. */
+export async function registerTools(
+  context: EngineContext,
+  tools: readonly ToolDefinitionRecord[],
+): Promise<ToolDefinitionRecord[]> {
+  const names = new Set<string>();
+  for (const [index, tool] of tools.entries()) {
+    if (names.has(tool.name)) {
+      throw new InvalidArgumentError([
+        { field: `tools[${index}].name`, description: `duplicate tool name "${tool.name}"` },
+      ]);
+    }
+    names.add(tool.name);
+  }
+  await mutate(context, async (tx) => {
+    for (const tool of tools) await tx.upsertTool(tool);
+  });
+  return [...tools];
+}
+
+/** The sink the tool transport reports to: outcomes are applied idempotently (B17). */
+export function createToolReportSink(context: EngineContext): ToolReportSink {
+  return {
+    async onOutcome(outcome: ToolOutcome) {
+      const call = await context.store.getToolCall(outcome.threadId, outcome.toolCallId);
+      // Another attempt's report, or a finished call's: stale, ignored (B17).
+      if (call === undefined || call.status !== "pending" || call.attempt !== outcome.attempt)
+        return;
+      await mutate(context, async (tx, changes) => {
+        switch (outcome.type) {
+          case "result":
+            await finishToolCall(context, tx, changes, outcome.threadId, outcome.toolCallId, {
+              type: "result",
+              result: outcome.result,
+            });
+            return;
+          case "error":
+            await applyToolFailure(
+              context,
+              tx,
+              changes,
+              outcome.threadId,
+              outcome.toolCallId,
+              outcome.attempt,
+              outcome.error,
+            );
+            return;
+          case "callback_delivered": {
+            const thread = await tx.lockThread(outcome.threadId);
+            const current = await tx.getToolCall(outcome.threadId, outcome.toolCallId);
+            if (
+              thread === undefined ||
+              current?.status !== "pending" ||
+              current.attempt !== outcome.attempt
+            )
+              return;
+            const updated = await tx.updateToolCall(
+              outcome.threadId,
+              outcome.toolCallId,
+              { executionState: "awaiting_result", runnerId: outcome.runnerId },
+              context.now(),
+            );
+            changes.emit(outcome.threadId, {
+              type: "tool_call",
+              toolCall: updated,
+              threadVersion: thread.version,
+            });
+            return;
+          }
+        }
+      });
+    },
+    async onProgress(progress: ToolProgress) {
+      await mutate(context, async (tx, changes) => {
+        const thread = await tx.lockThread(progress.threadId);
+        const call = await tx.getToolCall(progress.threadId, progress.toolCallId);
+        if (thread === undefined || call?.status !== "pending" || call.attempt !== progress.attempt)
+          return;
+        const updated = await tx.updateToolCall(
+          progress.threadId,
+          progress.toolCallId,
+          {
+            executionState: progress.state,
+            runnerId: progress.runnerId,
+            lastHeartbeatAt: context.now(),
+          },
+          context.now(),
+        );
+        changes.emit(progress.threadId, {
+          type: "tool_call",
+          toolCall: updated,
+          threadVersion: thread.version,
+        });
+      });
+    },
+  };
+}

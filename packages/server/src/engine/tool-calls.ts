@@ -1,0 +1,361 @@
+// Tool calls: recording and dispatching them (B6), applying outcomes from runners and from
+// AddToolResult/AddToolError (B15, B16, B17), deadlines (B18) and the tool-complete check (B19).
+import {
+  computeBackoffDelayMs,
+  decideAfterToolComplete,
+  decideToolRetry,
+} from "@durable-agents/core";
+import type { UIMessageChunk } from "ai";
+import type { JsonValue, StreamRecord, ThreadRecord, ToolCallRecord } from "../store/records.js";
+import type { StoreTransaction } from "../store/store.js";
+import type { ToolFailure } from "../transport/tool-transport.js";
+import type { EngineContext } from "./context.js";
+import { ThreadNotFoundError, ToolCallNotFoundError } from "./errors.js";
+import { dispatchKey, JOB, toolCallKey } from "./jobs.js";
+import {
+  applyStop,
+  continueThread,
+  readThreadSnapshot,
+  scheduleStreamCleanup,
+  updateThread,
+} from "./thread-transitions.js";
+import type { Changes } from "./unit-of-work.js";
+
+/** Async callbacks are retried this many times, 5 s × 2^(n−1) apart (B16). */
+const ASYNC_CALLBACK_MAX_ATTEMPTS = 3;
+const ASYNC_CALLBACK_INITIAL_DELAY_MS = 5_000;
+
+/** The text of a sync tool call failed by StopThread (B11). */
+export const CANCELLED_BY_STOP = "Tool execution cancelled because the thread was stopped";
+
+/**
+ * Records a tool call the model made and schedules its first dispatch and its deadline (B6, B18).
+ * A call id already recorded in the thread is ignored: ids are unique per thread.
+ */
+export async function recordToolCall(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+  call: { toolCallId: string; toolName: string; args: JsonValue; messageId: string },
+): Promise<ToolCallRecord | undefined> {
+  if ((await tx.getToolCall(thread.threadId, call.toolCallId)) !== undefined) return undefined;
+  const now = context.now();
+  const policy = await context.getToolPolicy(call.toolName);
+  const kind = policy?.kind ?? "sync";
+  const retry = policy?.retry ?? context.getAgent(thread.agent)?.toolRetry;
+  const maxAttempts =
+    kind === "async" ? ASYNC_CALLBACK_MAX_ATTEMPTS : retry?.enabled ? (retry.maxAttempts ?? 3) : 1;
+  const timeoutMs = policy === undefined ? context.timings.defaultToolTimeoutMs : policy.timeoutMs;
+  const record: ToolCallRecord = {
+    threadId: thread.threadId,
+    toolCallId: call.toolCallId,
+    toolName: call.toolName,
+    kind,
+    args: call.args,
+    status: "pending",
+    result: undefined,
+    error: null,
+    attempt: 1,
+    maxAttempts,
+    lastError: null,
+    nextRetryAt: null,
+    deadlineAt: timeoutMs === null ? null : now + timeoutMs,
+    runnerId: null,
+    lastHeartbeatAt: null,
+    executionState: "queued",
+    messageId: call.messageId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await tx.insertToolCall(record);
+  changes.emit(thread.threadId, {
+    type: "tool_call",
+    toolCall: record,
+    threadVersion: thread.version,
+  });
+  await scheduleDispatch(context, tx, changes, record, now);
+  if (record.deadlineAt !== null) {
+    await tx.scheduleJob(
+      {
+        type: JOB.toolDeadline,
+        threadId: thread.threadId,
+        key: toolCallKey(thread.threadId, call.toolCallId),
+        payload: { toolCallId: call.toolCallId, timeoutMs },
+        runAt: record.deadlineAt,
+      },
+      context.now(),
+    );
+  }
+  return record;
+}
+
+export async function scheduleDispatch(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  call: ToolCallRecord,
+  runAt: number,
+): Promise<void> {
+  await tx.scheduleJob(
+    {
+      type: JOB.dispatchTool,
+      threadId: call.threadId,
+      key: dispatchKey(call.threadId, call.toolCallId, call.attempt),
+      payload: { toolCallId: call.toolCallId, attempt: call.attempt },
+      runAt,
+    },
+    context.now(),
+  );
+  changes.jobScheduled();
+}
+
+/** How a tool call ended, from a runner or from AddToolResult / AddToolError. */
+export type ToolCallEnd =
+  | { type: "result"; result: JsonValue }
+  | { type: "error"; errorText: string };
+
+/**
+ * Finishes a pending tool call (B15, B17): records the outcome, writes its one-delta outcome
+ * stream so watchers see it, cancels its deadline, and runs the tool-complete check (B19).
+ * Returns false when the call was already finished (B17: ignored, no second continuation).
+ */
+export async function finishToolCall(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  threadId: string,
+  toolCallId: string,
+  end: ToolCallEnd,
+): Promise<{ applied: boolean; toolCall: ToolCallRecord }> {
+  const thread = await tx.lockThread(threadId);
+  if (thread === undefined) throw new ThreadNotFoundError(threadId);
+  const call = await tx.getToolCall(threadId, toolCallId);
+  if (call === undefined) throw new ToolCallNotFoundError(threadId, toolCallId);
+  if (call.status !== "pending") return { applied: false, toolCall: call };
+  const finished = await tx.updateToolCall(
+    threadId,
+    toolCallId,
+    end.type === "result"
+      ? { status: "completed", result: end.result, executionState: "done", nextRetryAt: null }
+      : { status: "failed", error: end.errorText, executionState: "done", nextRetryAt: null },
+    context.now(),
+  );
+  await tx.cancelJob(JOB.toolDeadline, toolCallKey(threadId, toolCallId));
+  await tx.cancelJob(JOB.dispatchTool, dispatchKey(threadId, toolCallId, call.attempt + 1));
+  const withOutcome = await writeOutcomeStream(context, tx, changes, thread, finished);
+  changes.emit(threadId, {
+    type: "tool_call",
+    toolCall: finished,
+    threadVersion: withOutcome.version,
+  });
+  await afterToolComplete(context, tx, changes, withOutcome);
+  return { applied: true, toolCall: finished };
+}
+
+/**
+ * A tool outcome gets its own finished one-delta stream (B15), so watchers following deltas see
+ * the result arrive; it takes the thread's next seq like any stream.
+ */
+async function writeOutcomeStream(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+  call: ToolCallRecord,
+): Promise<ThreadRecord> {
+  const now = context.now();
+  const chunk: UIMessageChunk =
+    call.status === "completed"
+      ? { type: "tool-output-available", toolCallId: call.toolCallId, output: call.result ?? null }
+      : { type: "tool-output-error", toolCallId: call.toolCallId, errorText: call.error ?? "" };
+  const stream: StreamRecord = {
+    streamId: context.newId(),
+    threadId: thread.threadId,
+    kind: "tool_outcome",
+    seq: thread.seq + 1,
+    status: "finished",
+    lockId: null,
+    heartbeatAt: null,
+    abortReason: null,
+    deltaCount: 0,
+    createdAt: now,
+    endedAt: now,
+  };
+  await tx.insertStream(stream);
+  const delta = {
+    threadId: thread.threadId,
+    streamId: stream.streamId,
+    streamSeq: stream.seq,
+    deltaSeq: 0,
+    messageId: call.messageId,
+    messageSeq: 0,
+    chunks: [chunk],
+    createdAt: now,
+  };
+  await tx.appendDelta(delta);
+  const updated = await updateThread(context, tx, changes, thread, { seq: stream.seq });
+  changes.emit(thread.threadId, { type: "delta", delta });
+  changes.emit(thread.threadId, {
+    type: "stream_state",
+    stream: { ...stream, deltaCount: 1 },
+    threadVersion: updated.version,
+  });
+  await scheduleStreamCleanup(context, tx, changes, stream);
+  return updated;
+}
+
+/** The tool-complete check (B19), after an outcome was recorded. */
+export async function afterToolComplete(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+): Promise<ThreadRecord> {
+  const decision = decideAfterToolComplete(await readThreadSnapshot(tx, thread), context.now());
+  switch (decision.kind) {
+    case "stop":
+      return applyStop(context, tx, changes, thread, decision.abortStreams);
+    case "noop":
+      return thread;
+    case "set_continue_flag":
+      return thread.continueFlag
+        ? thread
+        : updateThread(context, tx, changes, thread, { continueFlag: true });
+    case "continue":
+      return (await continueThread(context, tx, changes, thread)).thread;
+  }
+}
+
+/**
+ * A runner reported a failed attempt. Sync tools retry per their policy (B15); async callbacks
+ * retry up to 3 attempts, 5 s × 2^(n−1) apart (B16); the final failure finishes the call.
+ * Reports for another attempt than the current one are stale and ignored.
+ */
+export async function applyToolFailure(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  threadId: string,
+  toolCallId: string,
+  attempt: number,
+  failure: ToolFailure,
+): Promise<void> {
+  const call = await tx.getToolCall(threadId, toolCallId);
+  if (call === undefined || call.status !== "pending" || call.attempt !== attempt) return;
+  const now = context.now();
+  if (call.kind === "async") {
+    if (attempt < ASYNC_CALLBACK_MAX_ATTEMPTS) {
+      const delayMs = computeBackoffDelayMs(
+        {
+          strategy: "exponential",
+          initialDelayMs: ASYNC_CALLBACK_INITIAL_DELAY_MS,
+          multiplier: 2,
+          maxDelayMs: Number.MAX_SAFE_INTEGER,
+          jitter: "none",
+        },
+        attempt,
+        () => 0,
+      );
+      await scheduleRetry(context, tx, changes, call, failure.message, now + delayMs);
+      return;
+    }
+    await finishToolCall(context, tx, changes, threadId, toolCallId, {
+      type: "error",
+      errorText: `Async callback failed after ${attempt} attempts: ${failure.message}`,
+    });
+    return;
+  }
+  const policy = await context.getToolPolicy(call.toolName);
+  const decision = decideToolRetry({
+    // The default classifier (B23) reads status and code properties as well as the text.
+    error: {
+      name: failure.name,
+      message: failure.message,
+      code: failure.code,
+      status: failure.status,
+    },
+    attempt,
+    policy:
+      policy?.retry ?? context.getAgent((await tx.getThread(threadId))?.agent ?? "")?.toolRetry,
+    shouldRetryResult:
+      failure.invalidArgs === true
+        ? false
+        : failure.retryDelayMs !== undefined && failure.retryableHint === true
+          ? { retryable: true, delayMs: failure.retryDelayMs }
+          : undefined,
+    retryableHint: failure.retryableHint,
+    now,
+    random: context.random,
+  });
+  if (decision.action === "retry") {
+    await scheduleRetry(context, tx, changes, call, decision.errorText, decision.nextRetryTime);
+    return;
+  }
+  await finishToolCall(context, tx, changes, threadId, toolCallId, {
+    type: "error",
+    errorText: decision.errorText,
+  });
+}
+
+async function scheduleRetry(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  call: ToolCallRecord,
+  errorText: string,
+  nextRetryAt: number,
+): Promise<void> {
+  const retried = await tx.updateToolCall(
+    call.threadId,
+    call.toolCallId,
+    {
+      attempt: call.attempt + 1,
+      lastError: errorText,
+      nextRetryAt,
+      executionState: "retry_scheduled",
+      runnerId: null,
+    },
+    context.now(),
+  );
+  const thread = await tx.getThread(call.threadId);
+  changes.emit(call.threadId, {
+    type: "tool_call",
+    toolCall: retried,
+    threadVersion: thread?.version ?? 0,
+  });
+  await scheduleDispatch(context, tx, changes, retried, nextRetryAt);
+}
+
+/** StopThread fails the thread's pending sync calls and cancels their executions (B11, X9). */
+export async function cancelPendingSyncCalls(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+): Promise<void> {
+  const { threadId } = thread;
+  const pending = await tx.listToolCalls(threadId, { statuses: ["pending"], limit: 10_000 });
+  for (const call of pending) {
+    if (call.kind !== "sync") continue;
+    const failed = await tx.updateToolCall(
+      threadId,
+      call.toolCallId,
+      { status: "failed", error: CANCELLED_BY_STOP, executionState: "done", nextRetryAt: null },
+      context.now(),
+    );
+    await tx.cancelJob(JOB.toolDeadline, toolCallKey(threadId, call.toolCallId));
+    await tx.cancelJob(JOB.dispatchTool, dispatchKey(threadId, call.toolCallId, call.attempt));
+    changes.emit(threadId, { type: "tool_call", toolCall: failed, threadVersion: thread.version });
+    changes.afterCommit(() => {
+      context.transport
+        .cancel({
+          threadId,
+          toolCallId: call.toolCallId,
+          attempt: call.attempt,
+          reason: CANCELLED_BY_STOP,
+        })
+        .catch((error: unknown) => context.logger.warn({ err: error, threadId }, "cancel failed"));
+    });
+  }
+}

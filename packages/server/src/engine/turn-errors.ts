@@ -1,0 +1,146 @@
+// A turn that failed (B9, B22, X8): classified, offered to the classify hook, then either retried
+// after a delay (the thread keeps streaming with a retry state and a durable timer) or failed.
+import {
+  classifyTurnError,
+  decideTurnRetry,
+  errorTextOf,
+  type TurnRetryHookDecision,
+} from "@durable-agents/core";
+import type { FailureRecord, RetryStateRecord, TurnErrorFacts } from "../store/records.js";
+import type { EngineContext } from "./context.js";
+import type { TurnErrorInfo } from "./hooks.js";
+import { JOB } from "./jobs.js";
+import { abortStreams, runHook, updateThread } from "./thread-transitions.js";
+import type { FinishedTurn } from "./turn-finalizer.js";
+import { mutate } from "./unit-of-work.js";
+
+export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn): Promise<void> {
+  const { thread, stream, lockId, agent, outcome } = turn;
+  const now = context.now();
+  const classification = classifyTurnError(outcome.error, now);
+  const attempt = (thread.retryState?.attempt ?? 0) + 1;
+  const info: TurnErrorInfo = {
+    threadId: thread.threadId,
+    error: outcome.error,
+    kind: classification.kind,
+    retryable: classification.retryable,
+    requiresExplicitHandling: classification.requiresExplicitHandling,
+    attempt,
+    maxAttempts: agent.retry.maxAttempts ?? 3,
+  };
+  const classify = agent.hooks.classify ?? context.hooks.classify;
+  let hookDecision: TurnRetryHookDecision | undefined;
+  try {
+    hookDecision = classify === undefined ? undefined : await classify(info);
+  } catch (error: unknown) {
+    context.logger.error({ err: error, threadId: thread.threadId }, "classify hook failed");
+  }
+  const decision = decideTurnRetry({
+    classification,
+    hookDecision,
+    attempt,
+    hasScheduledToolCalls: outcome.recordedToolCallCount > 0,
+    hasEmittedOutput: outcome.emittedMeaningfulChunk,
+    options: agent.retry,
+    random: context.random,
+  });
+  const facts: TurnErrorFacts = {
+    error: errorTextOf(outcome.error),
+    kind: decision.kind,
+    retryable: decision.action === "retry" ? true : decision.retryable,
+    requiresExplicitHandling:
+      decision.action === "retry"
+        ? classification.requiresExplicitHandling
+        : decision.requiresExplicitHandling,
+    attempt,
+    maxAttempts: decision.maxAttempts,
+    providerRetryAfterMs: classification.retryAfterMs ?? null,
+    outputEmitted: outcome.emittedMeaningfulChunk,
+  };
+  context.logger.warn(
+    {
+      threadId: thread.threadId,
+      streamId: stream.streamId,
+      kind: facts.kind,
+      attempt,
+      action: decision.action,
+    },
+    "turn failed",
+  );
+
+  await mutate(context, async (tx, changes) => {
+    const current = await tx.lockThread(thread.threadId);
+    const currentStream = await tx.getStream(stream.streamId);
+    // Only the owner of the active stream decides; a replaced turn's error is moot.
+    if (
+      current === undefined ||
+      current.activeStreamId !== stream.streamId ||
+      currentStream?.lockId !== lockId ||
+      currentStream.status !== "streaming"
+    ) {
+      return;
+    }
+    const hooks = { ...context.hooks, ...agent.hooks };
+    if (decision.action === "retry") {
+      const retryState: RetryStateRecord = { ...facts, nextRetryAt: now + decision.delayMs };
+      const updated = await updateThread(context, tx, changes, current, {
+        activeStreamId: null,
+        continueFlag: false,
+        retryState,
+      });
+      await abortStreams(
+        context,
+        tx,
+        changes,
+        thread.threadId,
+        [{ streamId: stream.streamId, reason: "error" }],
+        updated.version,
+      );
+      await tx.scheduleJob(
+        {
+          type: JOB.retryTurn,
+          threadId: thread.threadId,
+          key: thread.threadId,
+          payload: {},
+          runAt: retryState.nextRetryAt,
+        },
+        context.now(),
+      );
+      changes.jobScheduled();
+      if (hooks.onRetry)
+        changes.afterCommit(() =>
+          runHook(context, "onRetry", () => hooks.onRetry?.({ ...info, retryState })),
+        );
+      return;
+    }
+    const failure: FailureRecord = { ...facts, failedAt: now };
+    const updated = await updateThread(context, tx, changes, current, {
+      status: "failed",
+      activeStreamId: null,
+      continueFlag: false,
+      retryState: null,
+      failure,
+    });
+    await abortStreams(
+      context,
+      tx,
+      changes,
+      thread.threadId,
+      [{ streamId: stream.streamId, reason: "error" }],
+      updated.version,
+    );
+    if (hooks.onError) {
+      changes.afterCommit(() =>
+        runHook(context, "onError", () =>
+          hooks.onError?.({
+            ...info,
+            kind: decision.kind,
+            retryable: facts.retryable,
+            requiresExplicitHandling: facts.requiresExplicitHandling,
+            failure,
+          }),
+        ),
+      );
+    }
+  });
+}

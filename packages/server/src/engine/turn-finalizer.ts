@@ -1,0 +1,257 @@
+// The end of a turn (B7, B8, X2, X3): commits the assistant message, picks the thread's next
+// status, finishes the stream and continues the thread when asked to — only while the turn still
+// owns the thread's active stream.
+import {
+  checkFinalize,
+  decideEndOfTurn,
+  recordStaleFinalizer,
+  type StaleFinalizerCounter,
+} from "@durable-agents/core";
+import type { LanguageModelUsage, UIMessage } from "ai";
+import type { MessageRecord, StreamRecord, ThreadRecord, Usage } from "../store/records.js";
+import type { StoreTransaction } from "../store/store.js";
+import type { AgentDefinition, EngineContext } from "./context.js";
+import { JOB } from "./jobs.js";
+import { appendUserMessages } from "./messages.js";
+import { applyToolOutcomes } from "./model-messages.js";
+import {
+  continueThread,
+  runHook,
+  scheduleStreamCleanup,
+  toStreamSnapshot,
+  updateThread,
+} from "./thread-transitions.js";
+import type { TurnOutcome } from "./turn-runner.js";
+import { type Changes, mutate } from "./unit-of-work.js";
+import { addUsage, toUsage, ZERO_USAGE } from "./usage.js";
+
+export interface FinishedTurn {
+  thread: ThreadRecord;
+  stream: StreamRecord;
+  lockId: string;
+  agent: AgentDefinition;
+  outcome: TurnOutcome;
+}
+
+/** Stale finalizers seen by this process, per thread (B8). */
+let staleFinalizers: StaleFinalizerCounter = new Map();
+
+/** Saves the turn's message with the outcomes of its finished tool calls applied (B4, B7). */
+async function saveTurnMessage(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  turn: FinishedTurn,
+  message: UIMessage,
+  threadVersion: number,
+  usage: Usage | null,
+): Promise<MessageRecord> {
+  const calls = new Map(
+    (
+      await tx.listToolCalls(turn.thread.threadId, {
+        statuses: ["completed", "failed"],
+        limit: 10_000,
+      })
+    ).map((call) => [call.toolCallId, call]),
+  );
+  const existing = await tx.getMessage(turn.thread.threadId, message.id);
+  const draft: MessageRecord = {
+    threadId: turn.thread.threadId,
+    messageId: message.id,
+    role: "assistant",
+    parts: message.parts,
+    metadata:
+      message.metadata === undefined
+        ? existing?.metadata
+        : (message.metadata as MessageRecord["metadata"]),
+    committedSeq: turn.stream.seq,
+    position: existing?.position ?? 0,
+    usage:
+      usage === null ? (existing?.usage ?? null) : addUsage(existing?.usage ?? ZERO_USAGE, usage),
+    createdAt: existing?.createdAt ?? context.now(),
+  };
+  const [withOutcomes] = applyToolOutcomes([draft], calls);
+  const saved = await tx.saveMessage(withOutcomes ?? draft);
+  changes.emit(turn.thread.threadId, { type: "message", message: saved, threadVersion });
+  return saved;
+}
+
+/** Ends the turn's stream as finished (B7) and schedules its cleanup. */
+async function finishStream(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  stream: StreamRecord,
+  threadVersion: number,
+): Promise<void> {
+  const finished = await tx.updateStream(stream.streamId, {
+    status: "finished",
+    endedAt: context.now(),
+  });
+  await tx.cancelJob(JOB.streamTimeout, stream.streamId);
+  changes.emit(stream.threadId, { type: "stream_state", stream: finished, threadVersion });
+  await scheduleStreamCleanup(context, tx, changes, finished);
+}
+
+/**
+ * Finalizes a turn that streamed to its end (B7, B8). A finalizer whose stream is no longer the
+ * thread's active stream with the expected seq is stale: ignored, logged and counted.
+ */
+export async function finalizeTurn(
+  context: EngineContext,
+  turn: FinishedTurn & { usage: LanguageModelUsage },
+): Promise<void> {
+  const { thread, stream, lockId, agent, outcome } = turn;
+  await mutate(context, async (tx, changes) => {
+    const current = await tx.lockThread(thread.threadId);
+    if (current === undefined) return;
+    const active =
+      current.activeStreamId === null ? undefined : await tx.getStream(current.activeStreamId);
+    const check = checkFinalize(
+      {
+        activeStream: active === undefined ? undefined : toStreamSnapshot(active),
+        continueFlag: current.continueFlag,
+      },
+      { streamId: stream.streamId, expectedSeq: stream.seq },
+    );
+    if (check.kind === "stale" || active?.lockId !== lockId || active.status !== "streaming") {
+      noteStaleFinalizer(
+        context,
+        thread.threadId,
+        stream.streamId,
+        check.kind === "stale" ? check.reason : "not_owner",
+      );
+      return;
+    }
+    const usage = toUsage(turn.usage);
+    const message =
+      outcome.responseMessage === undefined
+        ? undefined
+        : await saveTurnMessage(
+            context,
+            tx,
+            changes,
+            turn,
+            outcome.responseMessage,
+            current.version,
+            usage,
+          );
+    const end = decideEndOfTurn({
+      recordedToolCallCount: outcome.recordedToolCallCount,
+      finishReason: outcome.finishReason as Parameters<typeof decideEndOfTurn>[0]["finishReason"],
+    });
+    let updated = await updateThread(context, tx, changes, current, {
+      status: end.status,
+      activeStreamId: null,
+      continueFlag: false,
+      retryState: null,
+      usage: addUsage(current.usage, usage),
+    });
+    await finishStream(context, tx, changes, stream, updated.version);
+    if (end.kind === "complete") {
+      // X3 ENQUEUE: messages sent while the loop ran start the next loop now.
+      const queued = await tx.takeQueuedMessages(thread.threadId);
+      if (queued.length > 0) {
+        updated = await appendUserMessages(
+          context,
+          tx,
+          changes,
+          updated,
+          queued.map((entry) => entry.message),
+        );
+        updated = (await continueThread(context, tx, changes, updated)).thread;
+      }
+    } else if (check.continueAfter || end.kind === "continue") {
+      updated = (await continueThread(context, tx, changes, updated)).thread;
+    }
+    if (message !== undefined) {
+      const hooks = { ...context.hooks, ...agent.hooks };
+      const finalThread = updated;
+      changes.afterCommit(() => {
+        if (hooks.onMessageComplete)
+          runHook(context, "onMessageComplete", () =>
+            hooks.onMessageComplete?.({ thread: finalThread, message }),
+          );
+        if (hooks.onUsage)
+          runHook(context, "onUsage", () =>
+            hooks.onUsage?.({ thread: finalThread, messageId: message.messageId, usage }),
+          );
+        if (end.kind === "complete" && hooks.onTurnComplete) {
+          runHook(context, "onTurnComplete", () =>
+            hooks.onTurnComplete?.({ thread: finalThread, message }),
+          );
+        }
+      });
+    }
+  });
+}
+
+function noteStaleFinalizer(
+  context: EngineContext,
+  threadId: string,
+  streamId: string,
+  reason: string,
+): void {
+  const record = recordStaleFinalizer(staleFinalizers, threadId, context.now());
+  staleFinalizers = record.counter;
+  context.logger.warn(
+    { threadId, streamId, reason, countInWindow: record.countInWindow },
+    "stale finalizer ignored",
+  );
+  if (record.shouldAlert) {
+    context.logger.error(
+      { threadId, countInWindow: record.countInWindow },
+      "repeated stale finalizers on one thread",
+    );
+  }
+}
+
+/**
+ * A turn stopped by its stream's abort (X2): when StopThread aborted it, what was streamed is kept
+ * as a partial assistant message. An INTERRUPT message waiting for this stop runs next (X3).
+ */
+export async function saveStoppedTurn(context: EngineContext, turn: FinishedTurn): Promise<void> {
+  await mutate(context, async (tx, changes) => {
+    const current = await tx.lockThread(turn.thread.threadId);
+    const stream = await tx.getStream(turn.stream.streamId);
+    if (current === undefined || stream === undefined || stream.lockId !== turn.lockId) return;
+    if (stream.status !== "aborted" || stream.abortReason !== "stopSignal") return;
+    const message = turn.outcome.responseMessage;
+    if (message !== undefined && hasContent(message)) {
+      await saveTurnMessage(context, tx, changes, turn, message, current.version, null);
+    }
+    await runQueuedAfterInterrupt(context, tx, changes, current);
+  });
+}
+
+function hasContent(message: UIMessage): boolean {
+  return message.parts.some((part) => part.type !== "step-start");
+}
+
+/**
+ * X3 INTERRUPT: the message that interrupted the loop waits in the queue until the stopped turn
+ * saved its partial message, so the conversation keeps its order; then it runs.
+ */
+export async function runQueuedAfterInterrupt(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+): Promise<void> {
+  if (thread.status !== "stopped") return;
+  const queued = await tx.takeQueuedMessages(thread.threadId);
+  if (queued.length === 0) return;
+  const withMessages = await appendUserMessages(
+    context,
+    tx,
+    changes,
+    thread,
+    queued.map((entry) => entry.message),
+  );
+  // The stopped thread restarts for the interrupting message (B12: its last message is the user's).
+  const restarted = await updateThread(context, tx, changes, withMessages, {
+    stopSignal: false,
+    status: "streaming",
+  });
+  await continueThread(context, tx, changes, restarted);
+}

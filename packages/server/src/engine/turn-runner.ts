@@ -1,0 +1,329 @@
+// Runs one turn (B3–B9): takes the stream's lock, builds the model's messages, streams the model's
+// response into deltas, records tool calls as they appear, and finalizes — or hands the error to
+// the retry policy. A turn stops as soon as its stream is aborted (StopThread, X2) or taken over.
+import {
+  decideStreamLock,
+  isMeaningfulChunk,
+  nextHeartbeatDelayMs,
+  toJsonValue,
+} from "@durable-agents/core";
+import {
+  jsonSchema,
+  streamText,
+  type ToolSet,
+  tool,
+  type UIMessage,
+  type UIMessageChunk,
+} from "ai";
+import type { StreamRecord, ThreadRecord } from "../store/records.js";
+import type { AgentDefinition, EngineContext } from "./context.js";
+import { createDeltaWriter } from "./delta-writer.js";
+import { JOB } from "./jobs.js";
+import { buildModelMessages } from "./model-messages.js";
+import { assertStreamOwner, isStreamOwnershipLostError } from "./stream-ownership.js";
+import { abortStreams, toStreamSnapshot } from "./thread-transitions.js";
+import { recordToolCall } from "./tool-calls.js";
+import { failOrRetryTurn } from "./turn-errors.js";
+import { finalizeTurn, saveStoppedTurn } from "./turn-finalizer.js";
+import { mutate } from "./unit-of-work.js";
+
+/** What the turn saw while it streamed, for finalize (B7) and the retry decision (B9). */
+export interface TurnOutcome {
+  messageId: string | undefined;
+  responseMessage: UIMessage | undefined;
+  finishReason: string | undefined;
+  recordedToolCallCount: number;
+  emittedMeaningfulChunk: boolean;
+  error: unknown;
+}
+
+interface TakenStream {
+  thread: ThreadRecord;
+  stream: StreamRecord;
+  agent: AgentDefinition;
+}
+
+/** Takes the stream's lock (B3); undefined when the turn must not run. */
+async function takeStream(
+  context: EngineContext,
+  streamId: string,
+  lockId: string,
+): Promise<TakenStream | undefined> {
+  return mutate(context, async (tx, changes) => {
+    const stream = await tx.getStream(streamId);
+    if (stream === undefined) return undefined;
+    const thread = await tx.lockThread(stream.threadId);
+    if (thread === undefined) return undefined;
+    const decision = decideStreamLock({
+      stream: toStreamSnapshot(stream),
+      activeStreamId: thread.activeStreamId ?? undefined,
+      lockId,
+    });
+    if (decision.kind === "end_quietly") {
+      await abortStreams(
+        context,
+        tx,
+        changes,
+        thread.threadId,
+        decision.abortStreams,
+        thread.version,
+      );
+      return undefined;
+    }
+    if (decision.kind === "refuse") return undefined;
+    const agent = context.getAgent(thread.agent);
+    const now = context.now();
+    const taken = await tx.updateStream(streamId, {
+      status: "streaming",
+      lockId,
+      heartbeatAt: now,
+    });
+    await tx.scheduleJob(
+      {
+        type: JOB.streamTimeout,
+        threadId: thread.threadId,
+        key: streamId,
+        payload: { streamId },
+        runAt: now + context.timings.streamTimeoutMs,
+      },
+      context.now(),
+    );
+    changes.emit(thread.threadId, {
+      type: "stream_state",
+      stream: taken,
+      threadVersion: thread.version,
+    });
+    if (agent === undefined) {
+      context.logger.error({ threadId: thread.threadId, agent: thread.agent }, "unknown agent");
+      return undefined;
+    }
+    return { thread, stream: taken, agent };
+  });
+}
+
+/** The tools the model may call: those of the agent whose definitions are known. */
+async function toolSetFor(context: EngineContext, agent: AgentDefinition): Promise<ToolSet> {
+  const tools: ToolSet = {};
+  for (const name of agent.tools) {
+    const policy = await context.getToolPolicy(name);
+    if (policy === undefined) {
+      context.logger.warn({ agent: agent.name, tool: name }, "agent tool has no definition");
+      continue;
+    }
+    // No execute: calls are recorded and run durably by tool runners (B6).
+    tools[name] = tool({
+      description: policy.description,
+      inputSchema: jsonSchema(policy.inputSchema),
+    });
+  }
+  return tools;
+}
+
+/** Runs the turn of `streamId`, start to finish. Never throws: failures go to B9. */
+export async function runTurn(context: EngineContext, streamId: string): Promise<void> {
+  const lockId = `${context.instanceId}:${context.newId()}`;
+  const taken = await takeStream(context, streamId, lockId);
+  if (taken === undefined) return;
+  const { thread, stream, agent } = taken;
+  const log = context.logger.child({ threadId: thread.threadId, streamId });
+  const abort = new AbortController();
+  const outcome: TurnOutcome = {
+    messageId: undefined,
+    responseMessage: undefined,
+    finishReason: undefined,
+    recordedToolCallCount: 0,
+    emittedMeaningfulChunk: false,
+    error: undefined,
+  };
+
+  // The stream aborted anywhere (StopThread, a newer turn, a timeout) stops this turn (X2).
+  const unsubscribe = context.bus.subscribe(thread.threadId, (event) => {
+    if (
+      event.type === "stream_state" &&
+      event.stream.streamId === streamId &&
+      event.stream.status === "aborted"
+    ) {
+      abort.abort(new Error(`stream aborted: ${event.stream.abortReason ?? "unknown"}`));
+    }
+    if (event.type === "deleted") abort.abort(new Error("thread deleted"));
+  });
+  const onShutdown = () => abort.abort(new Error("server shutting down"));
+  context.shutdownSignal.addEventListener("abort", onShutdown, { once: true });
+  const loseStream = (error: unknown) => {
+    if (!abort.signal.aborted) abort.abort(error);
+  };
+  const writer = createDeltaWriter(context, stream, lockId, agent.streaming, loseStream);
+  const heartbeat = startHeartbeat(context, stream, lockId, loseStream);
+
+  try {
+    const { uiMessages, modelMessages } = await buildModelMessages(context, thread, agent);
+    const result = streamText({
+      model: agent.model,
+      system: agent.system,
+      messages: modelMessages,
+      tools: await toolSetFor(context, agent),
+      // B9 alone decides retries.
+      maxRetries: 0,
+      abortSignal: abort.signal,
+      onError: ({ error }) => {
+        outcome.error ??= error;
+      },
+    });
+    const chunks = result.toUIMessageStream({
+      originalMessages: uiMessages,
+      generateMessageId: () => context.newId(),
+      sendReasoning: true,
+      sendSources: true,
+      onFinish: ({ responseMessage }) => {
+        outcome.responseMessage = responseMessage;
+      },
+      onError: (error) => {
+        outcome.error ??= error;
+        return error instanceof Error ? error.message : String(error);
+      },
+    });
+    for await (const chunk of chunks) {
+      await handleChunk(context, thread, stream, lockId, agent, chunk, outcome);
+      if (agent.streaming.saveDeltas) writer.push(chunk);
+    }
+    await writer.flush();
+    if (outcome.error === undefined && !abort.signal.aborted) {
+      await finalizeTurn(context, {
+        thread,
+        stream,
+        lockId,
+        agent,
+        outcome,
+        usage: await result.totalUsage,
+      });
+      return;
+    }
+  } catch (error: unknown) {
+    if (!abort.signal.aborted && !isStreamOwnershipLostError(error)) outcome.error ??= error;
+  } finally {
+    heartbeat.stop();
+    writer.dispose();
+    unsubscribe();
+    context.shutdownSignal.removeEventListener("abort", onShutdown);
+  }
+
+  if (context.shutdownSignal.aborted) {
+    await handBackStream(context, stream.streamId, lockId).catch((error: unknown) =>
+      log.error({ err: error }, "handing back the stream failed"),
+    );
+    return;
+  }
+
+  if (abort.signal.aborted || isStreamOwnershipLostError(outcome.error)) {
+    // StopThread keeps what was streamed as a partial assistant message (X2).
+    await saveStoppedTurn(context, { thread, stream, lockId, agent, outcome }).catch(
+      (error: unknown) => log.error({ err: error }, "saving the stopped turn failed"),
+    );
+    return;
+  }
+  await failOrRetryTurn(context, { thread, stream, lockId, agent, outcome }).catch(
+    (error: unknown) => log.error({ err: error }, "handling the turn error failed"),
+  );
+}
+
+/** Tracks what B7/B9 need and records tool calls as soon as they appear (B6). */
+async function handleChunk(
+  context: EngineContext,
+  thread: ThreadRecord,
+  stream: StreamRecord,
+  lockId: string,
+  agent: AgentDefinition,
+  chunk: UIMessageChunk,
+  outcome: TurnOutcome,
+): Promise<void> {
+  if (isMeaningfulChunk(chunk.type)) outcome.emittedMeaningfulChunk = true;
+  switch (chunk.type) {
+    case "start":
+      outcome.messageId = chunk.messageId ?? outcome.messageId;
+      return;
+    case "finish":
+      outcome.finishReason = chunk.finishReason;
+      return;
+    case "tool-input-available": {
+      // Tools the provider executes itself pass through (B6).
+      if (chunk.providerExecuted === true || !agent.tools.includes(chunk.toolName)) return;
+      const messageId = outcome.messageId ?? "";
+      const recorded = await mutate(context, async (tx, changes) => {
+        await assertStreamOwner(tx, stream.streamId, lockId);
+        const current = (await tx.getThread(thread.threadId)) ?? thread;
+        return recordToolCall(context, tx, changes, current, {
+          toolCallId: chunk.toolCallId,
+          toolName: chunk.toolName,
+          args: toJsonValue(chunk.input) ?? null,
+          messageId,
+        });
+      });
+      if (recorded !== undefined) outcome.recordedToolCallCount += 1;
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** Heartbeats the stream every 20–30 s while the turn runs (B3). */
+function startHeartbeat(
+  context: EngineContext,
+  stream: StreamRecord,
+  lockId: string,
+  onLost: (error: unknown) => void,
+): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const beat = async () => {
+    try {
+      await mutate(context, async (tx) => {
+        await assertStreamOwner(tx, stream.streamId, lockId);
+        const now = context.now();
+        await tx.updateStream(stream.streamId, { heartbeatAt: now });
+        await tx.scheduleJob(
+          {
+            type: JOB.streamTimeout,
+            threadId: stream.threadId,
+            key: stream.streamId,
+            payload: { streamId: stream.streamId },
+            runAt: now + context.timings.streamTimeoutMs,
+          },
+          context.now(),
+        );
+      });
+      schedule();
+    } catch (error: unknown) {
+      onLost(error);
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void beat(), nextHeartbeatDelayMs(context.random));
+    timer.unref();
+  };
+  schedule();
+  return {
+    stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * A turn interrupted by shutdown hands its stream back: its heartbeat is cleared so recovery on
+ * any replica sees it stale at once and restarts the turn (B2, B20).
+ */
+async function handBackStream(
+  context: EngineContext,
+  streamId: string,
+  lockId: string,
+): Promise<void> {
+  await mutate(context, async (tx) => {
+    const stream = await tx.getStream(streamId);
+    if (stream?.status === "streaming" && stream.lockId === lockId) {
+      await tx.updateStream(streamId, { heartbeatAt: 0 });
+    }
+  });
+}

@@ -1,0 +1,299 @@
+// Live output (X1): the stored updates after a client's cursor, then each new one as it is
+// written, on any replica. Bus events are notifications: an event that is not the next one after
+// the cursor makes the watcher read the store from the cursor, so a lost event delays an update
+// but never loses it (DESIGN §4). A cursor older than what the store keeps (B7 deletes ended
+// streams after 5 min) gets a snapshot of the committed state first, so there is no resume window.
+import type { ThreadEvent } from "../events/event-bus.js";
+import type {
+  DeltaRecord,
+  MessageRecord,
+  StreamRecord,
+  ThreadRecord,
+  ToolCallRecord,
+} from "../store/records.js";
+import type { DeltaPosition } from "../store/store.js";
+import type { EngineContext } from "./context.js";
+import { ThreadNotFoundError } from "./errors.js";
+import { readAllMessages } from "./model-messages.js";
+import type { Owner } from "./thread-operations.js";
+
+/** Every delta of a stream is after this position within it. */
+export const BEFORE_STREAM_END = Number.MAX_SAFE_INTEGER;
+
+/** The committed state of a thread, standing for every stream up to `cursor`. */
+export interface ThreadSnapshotView {
+  thread: ThreadRecord;
+  messages: MessageRecord[];
+  toolCalls: ToolCallRecord[];
+}
+
+export type WatchUpdate =
+  | { type: "snapshot"; snapshot: ThreadSnapshotView }
+  | { type: "thread"; thread: ThreadRecord }
+  | { type: "retry_scheduled"; thread: ThreadRecord }
+  | { type: "message"; message: MessageRecord }
+  | { type: "tool_call"; toolCall: ToolCallRecord }
+  | { type: "delta"; delta: DeltaRecord }
+  | { type: "stream_state"; stream: StreamRecord }
+  | { type: "caught_up" };
+
+export interface WatchCursor {
+  stream: DeltaPosition;
+  threadVersion: number;
+}
+
+const PAGE_SIZE = 500;
+
+const isAfter = (a: DeltaPosition, b: DeltaPosition) =>
+  a.streamSeq > b.streamSeq || (a.streamSeq === b.streamSeq && a.deltaSeq > b.deltaSeq);
+
+/** Buffers a thread's bus events from the moment of subscription. */
+class EventInbox {
+  private readonly events: ThreadEvent[] = [];
+  private notify: (() => void) | undefined;
+  readonly unsubscribe: () => void;
+
+  constructor(context: EngineContext, threadId: string) {
+    this.unsubscribe = context.bus.subscribe(threadId, (event) => {
+      this.events.push(event);
+      this.notify?.();
+    });
+  }
+
+  /** The next event, or undefined once `signal` aborts. */
+  async next(signal: AbortSignal): Promise<ThreadEvent | undefined> {
+    while (this.events.length === 0) {
+      if (signal.aborted) return undefined;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener("abort", done);
+          this.notify = undefined;
+          resolve();
+        };
+        this.notify = done;
+        signal.addEventListener("abort", done, { once: true });
+      });
+    }
+    return this.events.shift();
+  }
+}
+
+/**
+ * Whether deltas after `cursor` were deleted (B7): a stream the cursor has not finished reading,
+ * or any later one up to the thread's seq, is no longer stored.
+ */
+async function deltasLost(
+  context: EngineContext,
+  thread: ThreadRecord,
+  cursor: DeltaPosition,
+): Promise<boolean> {
+  const stored = new Set(
+    (await context.store.listStreams(thread.threadId)).map((stream) => stream.seq),
+  );
+  const first = cursor.deltaSeq === BEFORE_STREAM_END ? cursor.streamSeq + 1 : cursor.streamSeq;
+  for (let seq = Math.max(first, 1); seq <= thread.seq; seq += 1) {
+    if (!stored.has(seq)) return true;
+  }
+  return false;
+}
+
+/**
+ * The position a snapshot stands for: every stream before the first still open one has ended and
+ * its content is in the committed messages and tool calls.
+ */
+async function snapshotPosition(
+  context: EngineContext,
+  thread: ThreadRecord,
+): Promise<DeltaPosition> {
+  const open = await context.store.listStreams(thread.threadId, ["pending", "streaming"]);
+  const firstOpen = open.reduce(
+    (lowest, stream) => Math.min(lowest, stream.seq),
+    Number.POSITIVE_INFINITY,
+  );
+  const streamSeq = Number.isFinite(firstOpen) ? firstOpen - 1 : thread.seq;
+  return { streamSeq, deltaSeq: BEFORE_STREAM_END };
+}
+
+async function readSnapshot(
+  context: EngineContext,
+  thread: ThreadRecord,
+): Promise<ThreadSnapshotView> {
+  const toolCalls: ToolCallRecord[] = [];
+  let after: { createdAt: number; toolCallId: string } | undefined;
+  for (;;) {
+    const page = await context.store.listToolCalls(thread.threadId, { after, limit: PAGE_SIZE });
+    toolCalls.push(...page);
+    const last = page.at(-1);
+    if (page.length < PAGE_SIZE || last === undefined) break;
+    after = { createdAt: last.createdAt, toolCallId: last.toolCallId };
+  }
+  return { thread, messages: await readAllMessages(context.store, thread.threadId), toolCalls };
+}
+
+/** Follows a thread's deltas from a cursor: stored ones, then live ones with gap repair. */
+class DeltaFollower {
+  constructor(
+    private readonly context: EngineContext,
+    private readonly threadId: string,
+    public cursor: DeltaPosition,
+  ) {}
+
+  /** The stored deltas after the cursor, advancing it. */
+  async *backfill(): AsyncGenerator<DeltaRecord> {
+    for (;;) {
+      const page = await this.context.store.listDeltas(this.threadId, {
+        after: this.cursor,
+        limit: PAGE_SIZE,
+      });
+      for (const delta of page) {
+        this.cursor = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
+        yield delta;
+      }
+      if (page.length < PAGE_SIZE) return;
+    }
+  }
+
+  /** A live delta: sent as is when it is the next one, else the store fills the gap. */
+  async *receive(delta: DeltaRecord): AsyncGenerator<DeltaRecord> {
+    const position = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
+    if (!isAfter(position, this.cursor)) return;
+    const isNext =
+      delta.streamSeq === this.cursor.streamSeq && delta.deltaSeq === this.cursor.deltaSeq + 1;
+    if (isNext) {
+      this.cursor = position;
+      yield delta;
+      return;
+    }
+    yield* this.backfill();
+  }
+}
+
+async function ownedThread(
+  context: EngineContext,
+  threadId: string,
+  owner: Owner,
+): Promise<ThreadRecord> {
+  const thread = await context.store.getThread(threadId);
+  if (thread === undefined || thread.owner !== owner) throw new ThreadNotFoundError(threadId);
+  return thread;
+}
+
+/** StreamUpdates (X1): deltas and stream states; a snapshot replaces deltas that were deleted. */
+export async function* streamUpdates(
+  context: EngineContext,
+  request: {
+    threadId: string;
+    owner: Owner;
+    fromSeq: number;
+    after: DeltaPosition | undefined;
+    historyOnly: boolean;
+    signal: AbortSignal;
+  },
+): AsyncGenerator<{ update: WatchUpdate; cursor: DeltaPosition }> {
+  const inbox = new EventInbox(context, request.threadId);
+  try {
+    const thread = await ownedThread(context, request.threadId, request.owner);
+    const requested = request.after ?? {
+      streamSeq: request.fromSeq - 1,
+      deltaSeq: BEFORE_STREAM_END,
+    };
+    const follower = new DeltaFollower(context, thread.threadId, requested);
+    if (requested.streamSeq >= 0 && (await deltasLost(context, thread, requested))) {
+      const snapshot = await readSnapshot(context, thread);
+      follower.cursor = await snapshotPosition(context, thread);
+      yield { update: { type: "snapshot", snapshot }, cursor: follower.cursor };
+    }
+    for await (const delta of follower.backfill())
+      yield { update: { type: "delta", delta }, cursor: follower.cursor };
+    yield { update: { type: "caught_up" }, cursor: follower.cursor };
+    if (request.historyOnly) return;
+    for (;;) {
+      const event = await inbox.next(request.signal);
+      if (event === undefined || event.type === "deleted") return;
+      if (event.type === "delta") {
+        for await (const delta of follower.receive(event.delta)) {
+          yield { update: { type: "delta", delta }, cursor: follower.cursor };
+        }
+      } else if (event.type === "stream_state") {
+        yield { update: { type: "stream_state", stream: event.stream }, cursor: follower.cursor };
+      }
+    }
+  } finally {
+    inbox.unsubscribe();
+  }
+}
+
+/**
+ * WatchThread (X1): everything a UI needs. Without a cursor, or when the thread changed since the
+ * cursor, it starts with a snapshot; then deltas after the cursor, then live events.
+ */
+export async function* watchThread(
+  context: EngineContext,
+  request: {
+    threadId: string;
+    owner: Owner;
+    after: WatchCursor | undefined;
+    historyOnly: boolean;
+    signal: AbortSignal;
+  },
+): AsyncGenerator<{ update: WatchUpdate; cursor: WatchCursor }> {
+  const inbox = new EventInbox(context, request.threadId);
+  try {
+    const thread = await ownedThread(context, request.threadId, request.owner);
+    let threadVersion = request.after?.threadVersion ?? 0;
+    let lastRetryAt = thread.retryState?.nextRetryAt;
+    const follower = new DeltaFollower(
+      context,
+      thread.threadId,
+      request.after?.stream ?? (await snapshotPosition(context, thread)),
+    );
+    const cursor = (): WatchCursor => ({ stream: follower.cursor, threadVersion });
+    const lost =
+      request.after !== undefined && (await deltasLost(context, thread, request.after.stream));
+    if (request.after === undefined || lost || thread.version > request.after.threadVersion) {
+      if (lost) follower.cursor = await snapshotPosition(context, thread);
+      threadVersion = thread.version;
+      yield {
+        update: { type: "snapshot", snapshot: await readSnapshot(context, thread) },
+        cursor: cursor(),
+      };
+    }
+    for await (const delta of follower.backfill())
+      yield { update: { type: "delta", delta }, cursor: cursor() };
+    yield { update: { type: "caught_up" }, cursor: cursor() };
+    if (request.historyOnly) return;
+    for (;;) {
+      const event = await inbox.next(request.signal);
+      if (event === undefined || event.type === "deleted") return;
+      switch (event.type) {
+        case "thread": {
+          if (event.thread.version <= threadVersion) break;
+          threadVersion = event.thread.version;
+          yield { update: { type: "thread", thread: event.thread }, cursor: cursor() };
+          const retryAt = event.thread.retryState?.nextRetryAt;
+          if (retryAt !== undefined && retryAt !== lastRetryAt) {
+            yield { update: { type: "retry_scheduled", thread: event.thread }, cursor: cursor() };
+          }
+          lastRetryAt = retryAt;
+          break;
+        }
+        case "message":
+          yield { update: { type: "message", message: event.message }, cursor: cursor() };
+          break;
+        case "tool_call":
+          yield { update: { type: "tool_call", toolCall: event.toolCall }, cursor: cursor() };
+          break;
+        case "stream_state":
+          yield { update: { type: "stream_state", stream: event.stream }, cursor: cursor() };
+          break;
+        case "delta":
+          for await (const delta of follower.receive(event.delta)) {
+            yield { update: { type: "delta", delta }, cursor: cursor() };
+          }
+          break;
+      }
+    }
+  } finally {
+    inbox.unsubscribe();
+  }
+}

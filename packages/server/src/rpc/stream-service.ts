@@ -1,0 +1,152 @@
+// StreamService handlers (X1): the engine's watch updates encoded as protobuf, each with the
+// cursor to resume after it. The call ends when the client cancels, its deadline passes or the
+// server shuts down (the handler context's signal).
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  CaughtUpSchema,
+  RetryScheduledSchema,
+  type StreamCursor,
+  StreamCursorSchema,
+  type StreamService,
+  type StreamUpdatesResponse,
+  StreamUpdatesResponseSchema,
+  ThreadSnapshotSchema,
+  WatchCursorSchema,
+  type WatchThreadResponse,
+  WatchThreadResponseSchema,
+} from "@durable-agents/core/proto";
+import type { Engine } from "../engine/engine.js";
+import {
+  streamUpdates,
+  type ThreadSnapshotView,
+  type WatchUpdate,
+  watchThread,
+} from "../engine/watch.js";
+import type { DeltaPosition } from "../store/store.js";
+import type { CallerResolver } from "./caller.js";
+import {
+  deltaToProto,
+  messageToProto,
+  retryStateToProto,
+  streamStateToProto,
+  threadToProto,
+  toolCallToProto,
+} from "./convert/records.js";
+import { requireId } from "./request-validation.js";
+
+const cursorToProto = (cursor: DeltaPosition): StreamCursor =>
+  create(StreamCursorSchema, {
+    streamSeq: BigInt(cursor.streamSeq),
+    deltaSeq: BigInt(cursor.deltaSeq),
+  });
+
+const cursorFromProto = (cursor: StreamCursor | undefined): DeltaPosition | undefined =>
+  cursor === undefined
+    ? undefined
+    : { streamSeq: Number(cursor.streamSeq), deltaSeq: Number(cursor.deltaSeq) };
+
+function snapshotToProto(snapshot: ThreadSnapshotView) {
+  return create(ThreadSnapshotSchema, {
+    thread: threadToProto(snapshot.thread),
+    messages: snapshot.messages.map(messageToProto),
+    toolCalls: snapshot.toolCalls.map(toolCallToProto),
+  });
+}
+
+function streamUpdateToProto(
+  update: WatchUpdate,
+  cursor: DeltaPosition,
+): StreamUpdatesResponse | undefined {
+  const response = (value: StreamUpdatesResponse["update"]) =>
+    create(StreamUpdatesResponseSchema, { update: value, cursor: cursorToProto(cursor) });
+  switch (update.type) {
+    case "delta":
+      return response({ case: "delta", value: deltaToProto(update.delta) });
+    case "stream_state":
+      return response({ case: "streamState", value: streamStateToProto(update.stream) });
+    case "snapshot":
+      return response({ case: "snapshot", value: snapshotToProto(update.snapshot) });
+    case "caught_up":
+      return response({ case: "caughtUp", value: create(CaughtUpSchema, {}) });
+    default:
+      return undefined;
+  }
+}
+
+function watchUpdateToProto(update: WatchUpdate): WatchThreadResponse["event"] {
+  switch (update.type) {
+    case "snapshot":
+      return { case: "snapshot", value: snapshotToProto(update.snapshot) };
+    case "thread":
+      return { case: "thread", value: threadToProto(update.thread) };
+    case "retry_scheduled":
+      return {
+        case: "retryScheduled",
+        value: create(RetryScheduledSchema, {
+          retryState:
+            update.thread.retryState === null
+              ? undefined
+              : retryStateToProto(update.thread.retryState),
+        }),
+      };
+    case "message":
+      return { case: "message", value: messageToProto(update.message) };
+    case "tool_call":
+      return { case: "toolCall", value: toolCallToProto(update.toolCall) };
+    case "delta":
+      return { case: "delta", value: deltaToProto(update.delta) };
+    case "stream_state":
+      return { case: "streamState", value: streamStateToProto(update.stream) };
+    case "caught_up":
+      return { case: "caughtUp", value: create(CaughtUpSchema, {}) };
+  }
+}
+
+export function createStreamService(
+  engine: Engine,
+  caller: CallerResolver,
+): ServiceImpl<typeof StreamService> {
+  return {
+    async *streamUpdates(request, handlerContext) {
+      const updates = streamUpdates(engine.context, {
+        threadId: requireId(request.threadId, "thread_id"),
+        owner: caller(handlerContext),
+        fromSeq: Number(request.fromSeq),
+        after: cursorFromProto(request.after),
+        historyOnly: request.historyOnly,
+        signal: handlerContext.signal,
+      });
+      for await (const { update, cursor } of updates) {
+        const response = streamUpdateToProto(update, cursor);
+        if (response !== undefined) yield response;
+      }
+    },
+
+    async *watchThread(request, handlerContext) {
+      const after = request.after;
+      const updates = watchThread(engine.context, {
+        threadId: requireId(request.threadId, "thread_id"),
+        owner: caller(handlerContext),
+        after:
+          after === undefined
+            ? undefined
+            : {
+                stream: cursorFromProto(after.stream) ?? { streamSeq: 0, deltaSeq: 0 },
+                threadVersion: Number(after.threadVersion),
+              },
+        historyOnly: request.historyOnly,
+        signal: handlerContext.signal,
+      });
+      for await (const { update, cursor } of updates) {
+        yield create(WatchThreadResponseSchema, {
+          event: watchUpdateToProto(update),
+          cursor: create(WatchCursorSchema, {
+            stream: cursorToProto(cursor.stream),
+            threadVersion: BigInt(cursor.threadVersion),
+          }),
+        });
+      }
+    },
+  };
+}

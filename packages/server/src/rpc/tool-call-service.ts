@@ -1,0 +1,158 @@
+// ToolCallService handlers.
+import { create } from "@bufbuild/protobuf";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { protoValueToJson } from "@durable-agents/core";
+import {
+  AddToolErrorResponseSchema,
+  AddToolResultResponseSchema,
+  GetToolCallResponseSchema,
+  ListToolCallsResponseSchema,
+  ListToolsResponseSchema,
+  RegisterToolsResponseSchema,
+  SetToolCallTimeoutResponseSchema,
+  type ToolCallService,
+} from "@durable-agents/core/proto";
+import { z } from "zod";
+import type { Engine } from "../engine/engine.js";
+import type { ToolDefinitionRecord } from "../store/records.js";
+import type { CallerResolver } from "./caller.js";
+import { toolCallStatusFromProto, toolKindFromProto } from "./convert/enums.js";
+import { toolCallToProto, toolDefinitionToProto } from "./convert/records.js";
+import { invalidArgument } from "./errors.js";
+import { decodePageToken, pageSize, paginate } from "./page-token.js";
+import { requireId, requireText } from "./request-validation.js";
+
+const toolCallPosition = z.object({ createdAt: z.number(), toolCallId: z.string() });
+const toolPosition = z.object({ name: z.string() });
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+export function createToolCallService(
+  engine: Engine,
+  caller: CallerResolver,
+): ServiceImpl<typeof ToolCallService> {
+  const ids = (request: { threadId: string; toolCallId: string }) => ({
+    threadId: requireId(request.threadId, "thread_id"),
+    toolCallId: requireId(request.toolCallId, "tool_call_id"),
+  });
+  return {
+    async addToolResult(request, handlerContext) {
+      const result = await engine.completeToolCall({
+        ...ids(request),
+        owner: caller(handlerContext),
+        result: protoValueToJson(request.result) ?? null,
+      });
+      return create(AddToolResultResponseSchema, {
+        toolCall: toolCallToProto(result.toolCall),
+        applied: result.applied,
+      });
+    },
+
+    async addToolError(request, handlerContext) {
+      const result = await engine.completeToolCall({
+        ...ids(request),
+        owner: caller(handlerContext),
+        error: requireText(request.error, "error"),
+      });
+      return create(AddToolErrorResponseSchema, {
+        toolCall: toolCallToProto(result.toolCall),
+        applied: result.applied,
+      });
+    },
+
+    async setToolCallTimeout(request, handlerContext) {
+      const toolCall = await engine.setToolCallTimeout({
+        ...ids(request),
+        owner: caller(handlerContext),
+        timeoutMs: request.timeout === undefined ? null : durationMs(request.timeout),
+      });
+      return create(SetToolCallTimeoutResponseSchema, { toolCall: toolCallToProto(toolCall) });
+    },
+
+    async getToolCall(request, handlerContext) {
+      const toolCall = await engine.getToolCall({ ...ids(request), owner: caller(handlerContext) });
+      return create(GetToolCallResponseSchema, { toolCall: toolCallToProto(toolCall) });
+    },
+
+    async listToolCalls(request, handlerContext) {
+      const limit = pageSize(request.pageSize);
+      const statuses = request.statuses.map((status, index) => {
+        const domain = toolCallStatusFromProto(status);
+        if (domain === undefined)
+          throw invalidArgument([{ field: `statuses[${index}]`, description: "unknown status" }]);
+        return domain;
+      });
+      const calls = await engine.listToolCalls({
+        threadId: requireId(request.threadId, "thread_id"),
+        owner: caller(handlerContext),
+        statuses: statuses.length === 0 ? undefined : statuses,
+        after: decodePageToken(request.pageToken, toolCallPosition),
+        limit: limit + 1,
+      });
+      const { page, nextPageToken } = paginate(calls, limit, (call) => ({
+        createdAt: call.createdAt,
+        toolCallId: call.toolCallId,
+      }));
+      return create(ListToolCallsResponseSchema, {
+        toolCalls: page.map(toolCallToProto),
+        nextPageToken,
+      });
+    },
+
+    async registerTools(request) {
+      const now = engine.context.now();
+      const tools: ToolDefinitionRecord[] = request.tools.map((tool, index) => {
+        if (!TOOL_NAME.test(tool.name)) {
+          throw invalidArgument([
+            {
+              field: `tools[${index}].name`,
+              description: "must be 1–64 letters, digits, '_' or '-'",
+            },
+          ]);
+        }
+        const backoff = tool.retry?.backoff;
+        return {
+          name: tool.name,
+          description: tool.description,
+          inputSchema: (tool.inputSchema ?? {
+            type: "object",
+          }) as ToolDefinitionRecord["inputSchema"],
+          kind: toolKindFromProto(tool.kind),
+          retry:
+            tool.retry === undefined || !tool.retry.enabled
+              ? null
+              : {
+                  maxAttempts: tool.retry.maxAttempts > 0 ? tool.retry.maxAttempts : 3,
+                  initialDelayMs:
+                    backoff?.initialDelay === undefined ? 500 : durationMs(backoff.initialDelay),
+                  multiplier:
+                    backoff === undefined || backoff.multiplier < 1 ? 2 : backoff.multiplier,
+                  maxDelayMs:
+                    backoff === undefined
+                      ? 10_000
+                      : backoff.maxDelay === undefined
+                        ? null
+                        : durationMs(backoff.maxDelay),
+                  jitter: backoff?.jitter ?? true,
+                },
+          timeoutMs: tool.timeout === undefined ? null : durationMs(tool.timeout),
+          runnerId: request.runnerId === "" ? null : request.runnerId,
+          registeredAt: now,
+        };
+      });
+      const stored = await engine.registerTools(tools);
+      return create(RegisterToolsResponseSchema, { tools: stored.map(toolDefinitionToProto) });
+    },
+
+    async listTools(request) {
+      const limit = pageSize(request.pageSize);
+      const after = decodePageToken(request.pageToken, toolPosition);
+      const tools = await engine.context.store.listTools(after?.name, limit + 1);
+      const { page, nextPageToken } = paginate(tools, limit, (tool) => ({ name: tool.name }));
+      return create(ListToolsResponseSchema, {
+        tools: page.map(toolDefinitionToProto),
+        nextPageToken,
+      });
+    },
+  };
+}

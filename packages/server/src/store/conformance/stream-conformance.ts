@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { isDeltaSequenceError, isDuplicateRecordError, isRecordNotFoundError } from "../errors.js";
+import type { DeltaRecord } from "../records.js";
+import type { DeltaPosition } from "../store.js";
+import type { ConformanceContext } from "./conformance-context.js";
+import { deltaRecord, newId, streamRecord, T0 } from "./fixtures.js";
+import { rejectionOf, seedStream, seedThread } from "./seed.js";
+
+const cursorOf = (delta: DeltaRecord): DeltaPosition => ({
+  streamSeq: delta.streamSeq,
+  deltaSeq: delta.deltaSeq,
+});
+
+export function describeStreamConformance(context: ConformanceContext): void {
+  describe("streams", () => {
+    it("round-trips a stream with nullable fields null and with every field set", async () => {
+      const thread = await seedThread(context.store);
+      const bare = streamRecord(thread.threadId, 1);
+      const full = streamRecord(thread.threadId, 2, {
+        kind: "tool_outcome",
+        status: "aborted",
+        lockId: newId("lock"),
+        heartbeatAt: T0 + 30_000,
+        abortReason: "expired ⏱",
+        createdAt: T0 + 1,
+        endedAt: T0 + 60_000,
+      });
+      await context.store.transaction(async (tx) => {
+        await tx.insertStream(bare);
+        await tx.insertStream(full);
+      });
+      expect(await context.store.getStream(bare.streamId)).toStrictEqual(bare);
+      expect(await context.store.getStream(full.streamId)).toStrictEqual(full);
+      expect(await context.store.getStream(newId("stream"))).toBeUndefined();
+    });
+
+    it("refuses a second stream with the same id or the same seq in a thread", async () => {
+      const thread = await seedThread(context.store);
+      const stream = streamRecord(thread.threadId, 1);
+      await context.store.transaction((tx) => tx.insertStream(stream));
+      const sameId = await rejectionOf(
+        context.store.transaction((tx) => tx.insertStream({ ...stream, seq: 2 })),
+      );
+      const sameSeq = await rejectionOf(
+        context.store.transaction((tx) => tx.insertStream(streamRecord(thread.threadId, 1))),
+      );
+      expect(isDuplicateRecordError(sameId)).toBe(true);
+      expect(isDuplicateRecordError(sameSeq)).toBe(true);
+    });
+
+    it("lists a thread's streams by seq, filtered by status", async () => {
+      const thread = await seedThread(context.store);
+      const other = await seedThread(context.store);
+      const streams = [
+        streamRecord(thread.threadId, 3, { status: "streaming" }),
+        streamRecord(thread.threadId, 1, { status: "finished" }),
+        streamRecord(thread.threadId, 2, { status: "aborted" }),
+        streamRecord(other.threadId, 1, { status: "streaming" }),
+      ];
+      await context.store.transaction(async (tx) => {
+        for (const stream of streams) await tx.insertStream(stream);
+      });
+      const seqs = async (statuses?: Parameters<typeof context.store.listStreams>[1]) =>
+        (await context.store.listStreams(thread.threadId, statuses)).map((stream) => stream.seq);
+      expect(await seqs()).toEqual([1, 2, 3]);
+      expect(await seqs(["finished", "aborted"])).toEqual([1, 2]);
+      expect(await seqs(["pending"])).toEqual([]);
+      expect(await seqs([])).toEqual([]);
+    });
+
+    it("updateStream applies the patch and leaves the rest", async () => {
+      const thread = await seedThread(context.store);
+      const stream = streamRecord(thread.threadId, 1);
+      await context.store.transaction((tx) => tx.insertStream(stream));
+      const taken = await context.store.transaction((tx) =>
+        tx.updateStream(stream.streamId, {
+          status: "streaming",
+          lockId: "lock-1",
+          heartbeatAt: T0 + 1,
+        }),
+      );
+      expect(taken).toStrictEqual({
+        ...stream,
+        status: "streaming",
+        lockId: "lock-1",
+        heartbeatAt: T0 + 1,
+      });
+      const ended = await context.store.transaction((tx) =>
+        tx.updateStream(stream.streamId, {
+          status: "aborted",
+          lockId: null,
+          abortReason: "stopSignal",
+          endedAt: T0 + 2,
+        }),
+      );
+      expect(ended).toStrictEqual({
+        ...taken,
+        status: "aborted",
+        lockId: null,
+        abortReason: "stopSignal",
+        endedAt: T0 + 2,
+      });
+      expect(await context.store.getStream(stream.streamId)).toStrictEqual(ended);
+      expect(
+        await context.store.transaction((tx) => tx.updateStream(stream.streamId, {})),
+      ).toStrictEqual(ended);
+    });
+
+    it("updateStream of a missing stream throws RecordNotFoundError", async () => {
+      for (const patch of [{ status: "finished" as const }, {}]) {
+        const error = await rejectionOf(
+          context.store.transaction((tx) => tx.updateStream(newId("stream"), patch)),
+        );
+        expect(isRecordNotFoundError(error)).toBe(true);
+      }
+    });
+  });
+
+  describe("deltas", () => {
+    it("appends deltas in sequence, counting them on the stream, and round-trips them", async () => {
+      const thread = await seedThread(context.store);
+      const { stream, deltas } = await seedStream(context.store, thread.threadId, 1, 3);
+      expect((await context.store.getStream(stream.streamId))?.deltaCount).toBe(3);
+      expect(await context.store.listDeltas(thread.threadId, { limit: 100 })).toStrictEqual(deltas);
+    });
+
+    it("refuses a gap, a duplicate and a wrong stream seq with DeltaSequenceError, writing nothing", async () => {
+      const thread = await seedThread(context.store);
+      const { stream, deltas } = await seedStream(context.store, thread.threadId, 4, 2);
+      const attempts = [
+        deltaRecord(stream, 3),
+        deltaRecord(stream, 1),
+        deltaRecord(stream, 2, { streamSeq: 5 }),
+      ];
+      for (const delta of attempts) {
+        const error = await rejectionOf(context.store.transaction((tx) => tx.appendDelta(delta)));
+        expect(isDeltaSequenceError(error)).toBe(true);
+        expect(error).toMatchObject({
+          streamId: stream.streamId,
+          streamSeq: delta.streamSeq,
+          deltaSeq: delta.deltaSeq,
+          expectedStreamSeq: 4,
+          expectedDeltaSeq: 2,
+        });
+      }
+      expect((await context.store.getStream(stream.streamId))?.deltaCount).toBe(2);
+      expect(await context.store.listDeltas(thread.threadId, { limit: 100 })).toStrictEqual(deltas);
+    });
+
+    it("refuses a delta of an unknown stream, or of another thread's stream, with RecordNotFoundError", async () => {
+      const thread = await seedThread(context.store);
+      const other = await seedThread(context.store);
+      const { stream } = await seedStream(context.store, thread.threadId, 1, 0);
+      const unknown = deltaRecord(streamRecord(thread.threadId, 2), 0);
+      const foreign = deltaRecord(stream, 0, { threadId: other.threadId });
+      for (const delta of [unknown, foreign]) {
+        const error = await rejectionOf(context.store.transaction((tx) => tx.appendDelta(delta)));
+        expect(isRecordNotFoundError(error)).toBe(true);
+      }
+    });
+
+    it("lists a thread's deltas by (streamSeq, deltaSeq) after a cursor and from a seq", async () => {
+      const thread = await seedThread(context.store);
+      const other = await seedThread(context.store);
+      // Streams inserted out of seq order: the listing orders by seq, not by insertion.
+      const second = await seedStream(context.store, thread.threadId, 2, 2);
+      const first = await seedStream(context.store, thread.threadId, 1, 3);
+      await seedStream(context.store, other.threadId, 1, 2);
+      const all = [...first.deltas, ...second.deltas];
+
+      expect(await context.store.listDeltas(thread.threadId, { limit: 100 })).toStrictEqual(all);
+      expect(
+        await context.store.listDeltas(thread.threadId, {
+          after: cursorOf(all[1] as DeltaRecord),
+          limit: 100,
+        }),
+      ).toStrictEqual(all.slice(2));
+      expect(
+        await context.store.listDeltas(thread.threadId, {
+          after: cursorOf(all[2] as DeltaRecord),
+          limit: 100,
+        }),
+      ).toStrictEqual(second.deltas);
+      expect(
+        await context.store.listDeltas(thread.threadId, { fromSeq: 2, limit: 100 }),
+      ).toStrictEqual(second.deltas);
+      expect(
+        await context.store.listDeltas(thread.threadId, {
+          fromSeq: 2,
+          after: { streamSeq: 2, deltaSeq: 0 },
+          limit: 100,
+        }),
+      ).toStrictEqual(second.deltas.slice(1));
+      expect(await context.store.listDeltas(thread.threadId, { fromSeq: 3, limit: 100 })).toEqual(
+        [],
+      );
+    });
+
+    it("pages through deltas by cursor without gaps or repeats", async () => {
+      const thread = await seedThread(context.store);
+      const first = await seedStream(context.store, thread.threadId, 1, 5);
+      const second = await seedStream(context.store, thread.threadId, 2, 4);
+      const seen: DeltaRecord[] = [];
+      let after: DeltaPosition | undefined;
+      for (;;) {
+        const page = await context.store.listDeltas(thread.threadId, { after, limit: 2 });
+        if (page.length === 0) break;
+        seen.push(...page);
+        after = cursorOf(page.at(-1) as DeltaRecord);
+      }
+      expect(seen).toStrictEqual([...first.deltas, ...second.deltas]);
+    });
+
+    it("deleteStream removes the stream and its deltas only", async () => {
+      const thread = await seedThread(context.store);
+      const doomed = await seedStream(context.store, thread.threadId, 1, 3);
+      const kept = await seedStream(context.store, thread.threadId, 2, 2);
+      await context.store.transaction((tx) => tx.deleteStream(doomed.stream.streamId));
+      expect(await context.store.getStream(doomed.stream.streamId)).toBeUndefined();
+      expect(await context.store.getStream(kept.stream.streamId)).toStrictEqual(kept.stream);
+      expect(await context.store.listDeltas(thread.threadId, { limit: 100 })).toStrictEqual(
+        kept.deltas,
+      );
+    });
+  });
+}

@@ -1,0 +1,105 @@
+// Queries of the streams table: a turn's output (B3) or a tool outcome's one-delta stream (B15).
+
+import { RecordNotFoundError } from "../errors.js";
+import type { StreamRecord } from "../records.js";
+import type { StreamPatch } from "../store.js";
+import type { StreamsTable } from "./database.js";
+import { type PatchColumns, patchToColumns } from "./patch-columns.js";
+import { insertUnique, type QueryContext } from "./query-context.js";
+
+function streamFromRow(row: StreamsTable): StreamRecord {
+  return {
+    streamId: row.stream_id,
+    threadId: row.thread_id,
+    kind: row.kind,
+    seq: row.seq,
+    status: row.status,
+    lockId: row.lock_id,
+    heartbeatAt: row.heartbeat_at,
+    abortReason: row.abort_reason,
+    deltaCount: row.delta_count,
+    createdAt: row.created_at,
+    endedAt: row.ended_at,
+  };
+}
+
+function streamToRow(stream: StreamRecord): StreamsTable {
+  return {
+    stream_id: stream.streamId,
+    thread_id: stream.threadId,
+    kind: stream.kind,
+    seq: stream.seq,
+    status: stream.status,
+    lock_id: stream.lockId,
+    heartbeat_at: stream.heartbeatAt,
+    abort_reason: stream.abortReason,
+    delta_count: stream.deltaCount,
+    created_at: stream.createdAt,
+    ended_at: stream.endedAt,
+  };
+}
+
+const streamPatchColumns: PatchColumns<StreamPatch, StreamsTable> = {
+  status: (status) => ({ status }),
+  lockId: (lockId) => ({ lock_id: lockId }),
+  heartbeatAt: (heartbeatAt) => ({ heartbeat_at: heartbeatAt }),
+  abortReason: (abortReason) => ({ abort_reason: abortReason }),
+  endedAt: (endedAt) => ({ ended_at: endedAt }),
+};
+
+export async function getStream(
+  ctx: QueryContext,
+  streamId: string,
+): Promise<StreamRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom("streams")
+    .selectAll()
+    .where("stream_id", "=", streamId)
+    .executeTakeFirst();
+  return row && streamFromRow(row);
+}
+
+export async function listStreams(
+  ctx: QueryContext,
+  threadId: string,
+  statuses: readonly StreamRecord["status"][] | undefined,
+): Promise<StreamRecord[]> {
+  if (statuses?.length === 0) return [];
+  let select = ctx.db.selectFrom("streams").selectAll().where("thread_id", "=", threadId);
+  if (statuses !== undefined) select = select.where("status", "in", statuses);
+  const rows = await select.orderBy("seq").execute();
+  return rows.map(streamFromRow);
+}
+
+export async function insertStream(ctx: QueryContext, stream: StreamRecord): Promise<void> {
+  await insertUnique(ctx, "stream", stream.streamId, () =>
+    ctx.db.insertInto("streams").values(streamToRow(stream)).execute(),
+  );
+}
+
+export async function updateStream(
+  ctx: QueryContext,
+  streamId: string,
+  patch: StreamPatch,
+): Promise<StreamRecord> {
+  const changes = patchToColumns(patch, streamPatchColumns, ctx.dialect);
+  // An empty patch still has to prove the stream exists, and SQL has no empty SET.
+  if (Object.keys(changes).length === 0) {
+    const stream = await getStream(ctx, streamId);
+    if (stream === undefined) throw new RecordNotFoundError("stream", streamId);
+    return stream;
+  }
+  const row = await ctx.db
+    .updateTable("streams")
+    .set(changes)
+    .where("stream_id", "=", streamId)
+    .returningAll()
+    .executeTakeFirst();
+  if (row === undefined) throw new RecordNotFoundError("stream", streamId);
+  return streamFromRow(row);
+}
+
+/** Deletes the stream; its deltas go with it through their foreign key (B7 cleanup). */
+export async function deleteStream(ctx: QueryContext, streamId: string): Promise<void> {
+  await ctx.db.deleteFrom("streams").where("stream_id", "=", streamId).execute();
+}

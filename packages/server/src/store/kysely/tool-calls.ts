@@ -1,0 +1,172 @@
+// Queries of the tool_calls table (B6, B15–B19).
+
+import { RecordNotFoundError } from "../errors.js";
+import type { JsonValue, ToolCallRecord } from "../records.js";
+import type { ListToolCallsQuery, ToolCallPatch } from "../store.js";
+import { decodeJson, decodeOptionalJson, encodeJson, encodeOptionalJson } from "./column-codecs.js";
+import type { ToolCallsTable } from "./database.js";
+import { type PatchColumns, patchToColumns } from "./patch-columns.js";
+import { insertUnique, type QueryContext } from "./query-context.js";
+
+function toolCallFromRow(row: ToolCallsTable): ToolCallRecord {
+  return {
+    threadId: row.thread_id,
+    toolCallId: row.tool_call_id,
+    toolName: row.tool_name,
+    kind: row.kind,
+    args: decodeJson<JsonValue>(row.args),
+    status: row.status,
+    result: decodeOptionalJson<JsonValue>(row.result),
+    error: row.error,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    lastError: row.last_error,
+    nextRetryAt: row.next_retry_at,
+    deadlineAt: row.deadline_at,
+    runnerId: row.runner_id,
+    lastHeartbeatAt: row.last_heartbeat_at,
+    executionState: row.execution_state,
+    messageId: row.message_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toolCallToRow(call: ToolCallRecord): ToolCallsTable {
+  return {
+    thread_id: call.threadId,
+    tool_call_id: call.toolCallId,
+    tool_name: call.toolName,
+    kind: call.kind,
+    args: encodeJson(call.args),
+    status: call.status,
+    result: encodeOptionalJson(call.result),
+    error: call.error,
+    attempt: call.attempt,
+    max_attempts: call.maxAttempts,
+    last_error: call.lastError,
+    next_retry_at: call.nextRetryAt,
+    deadline_at: call.deadlineAt,
+    runner_id: call.runnerId,
+    last_heartbeat_at: call.lastHeartbeatAt,
+    execution_state: call.executionState,
+    message_id: call.messageId,
+    created_at: call.createdAt,
+    updated_at: call.updatedAt,
+  };
+}
+
+/**
+ * A patch cannot take a result back to undefined (undefined means "unchanged"): a call's result is
+ * set once, when it completes.
+ */
+const toolCallPatchColumns: PatchColumns<ToolCallPatch, ToolCallsTable> = {
+  status: (status) => ({ status }),
+  result: (result) => ({ result: encodeOptionalJson(result) }),
+  error: (error) => ({ error }),
+  attempt: (attempt) => ({ attempt }),
+  maxAttempts: (maxAttempts) => ({ max_attempts: maxAttempts }),
+  lastError: (lastError) => ({ last_error: lastError }),
+  nextRetryAt: (nextRetryAt) => ({ next_retry_at: nextRetryAt }),
+  deadlineAt: (deadlineAt) => ({ deadline_at: deadlineAt }),
+  runnerId: (runnerId) => ({ runner_id: runnerId }),
+  lastHeartbeatAt: (lastHeartbeatAt) => ({ last_heartbeat_at: lastHeartbeatAt }),
+  executionState: (executionState) => ({ execution_state: executionState }),
+};
+
+export async function getToolCall(
+  ctx: QueryContext,
+  threadId: string,
+  toolCallId: string,
+): Promise<ToolCallRecord | undefined> {
+  const row = await ctx.db
+    .selectFrom("tool_calls")
+    .selectAll()
+    .where("thread_id", "=", threadId)
+    .where("tool_call_id", "=", toolCallId)
+    .executeTakeFirst();
+  return row && toolCallFromRow(row);
+}
+
+export async function listToolCalls(
+  ctx: QueryContext,
+  threadId: string,
+  query: ListToolCallsQuery,
+): Promise<ToolCallRecord[]> {
+  const { statuses, after } = query;
+  if (statuses?.length === 0) return [];
+  let select = ctx.db.selectFrom("tool_calls").selectAll().where("thread_id", "=", threadId);
+  if (statuses !== undefined) select = select.where("status", "in", statuses);
+  if (after !== undefined) {
+    // Keyset: strictly after `after` in (createdAt, toolCallId) order.
+    select = select.where((eb) =>
+      eb.or([
+        eb("created_at", ">", after.createdAt),
+        eb.and([eb("created_at", "=", after.createdAt), eb("tool_call_id", ">", after.toolCallId)]),
+      ]),
+    );
+  }
+  const rows = await select
+    .orderBy("created_at")
+    .orderBy("tool_call_id")
+    .limit(query.limit)
+    .execute();
+  return rows.map(toolCallFromRow);
+}
+
+export async function countPendingToolCalls(ctx: QueryContext, threadId: string): Promise<number> {
+  const row = await ctx.db
+    .selectFrom("tool_calls")
+    .select((eb) => eb.fn.countAll().as("count"))
+    .where("thread_id", "=", threadId)
+    .where("status", "=", "pending")
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export async function listPendingSyncToolCalls(
+  ctx: QueryContext,
+  after: { threadId: string; toolCallId: string } | undefined,
+  limit: number,
+): Promise<ToolCallRecord[]> {
+  let select = ctx.db
+    .selectFrom("tool_calls")
+    .selectAll()
+    .where("status", "=", "pending")
+    .where("kind", "=", "sync");
+  if (after !== undefined) {
+    // Keyset: strictly after `after` in (threadId, toolCallId) order.
+    select = select.where((eb) =>
+      eb.or([
+        eb("thread_id", ">", after.threadId),
+        eb.and([eb("thread_id", "=", after.threadId), eb("tool_call_id", ">", after.toolCallId)]),
+      ]),
+    );
+  }
+  const rows = await select.orderBy("thread_id").orderBy("tool_call_id").limit(limit).execute();
+  return rows.map(toolCallFromRow);
+}
+
+export async function insertToolCall(ctx: QueryContext, call: ToolCallRecord): Promise<void> {
+  await insertUnique(ctx, "tool call", `${call.threadId}/${call.toolCallId}`, () =>
+    ctx.db.insertInto("tool_calls").values(toolCallToRow(call)).execute(),
+  );
+}
+
+export async function updateToolCall(
+  ctx: QueryContext,
+  threadId: string,
+  toolCallId: string,
+  patch: ToolCallPatch,
+  now: number,
+): Promise<ToolCallRecord> {
+  const row = await ctx.db
+    .updateTable("tool_calls")
+    .set({ ...patchToColumns(patch, toolCallPatchColumns, ctx.dialect), updated_at: now })
+    .where("thread_id", "=", threadId)
+    .where("tool_call_id", "=", toolCallId)
+    .returningAll()
+    .executeTakeFirst();
+  if (row === undefined) throw new RecordNotFoundError("tool call", `${threadId}/${toolCallId}`);
+  return toolCallFromRow(row);
+}

@@ -1,0 +1,246 @@
+// The Store interface (DESIGN §2, §4): the engine's only way to persist state. Implementations
+// (SQLite now, PostgreSQL later) pass the same conformance suite (store/conformance/).
+import type { ThreadStatus } from "@durable-agents/core";
+import type {
+  DeltaRecord,
+  JobRecord,
+  JsonObject,
+  MessageRecord,
+  StreamRecord,
+  ThreadRecord,
+  ToolCallRecord,
+  ToolCallStatus,
+  ToolDefinitionRecord,
+} from "./records.js";
+
+/** A delta position: cursors order by streamSeq, then deltaSeq. */
+export interface DeltaPosition {
+  streamSeq: number;
+  deltaSeq: number;
+}
+
+/** Keyset position in the newest-first thread list (B24). */
+export interface ThreadListPosition {
+  createdAt: number;
+  threadId: string;
+}
+
+export interface ListThreadsQuery {
+  /** Only threads of this owner; null lists the threads created without authentication. */
+  owner: string | null;
+  agent?: string;
+  /** Only threads in one of these statuses; an empty list matches none. */
+  statuses?: readonly ThreadStatus[];
+  /** Return threads after this one in newest-first order. */
+  after?: ThreadListPosition;
+  limit: number;
+}
+
+export interface ListMessagesQuery {
+  /** Return messages with a position greater than this. */
+  afterPosition?: number;
+  includeSystem: boolean;
+  limit: number;
+}
+
+export interface ListDeltasQuery {
+  /** Only deltas strictly after this position. */
+  after?: DeltaPosition;
+  /** Only deltas of streams with seq ≥ fromSeq. */
+  fromSeq?: number;
+  limit: number;
+}
+
+export interface ListToolCallsQuery {
+  /** Only calls in one of these statuses; an empty list matches none. */
+  statuses?: readonly ToolCallStatus[];
+  /** Return calls created after this one, oldest first. */
+  after?: { createdAt: number; toolCallId: string };
+  limit: number;
+}
+
+/** Fields of a thread the engine changes; the store bumps `version` and sets `updatedAt`. */
+export type ThreadPatch = Partial<
+  Omit<ThreadRecord, "threadId" | "agent" | "owner" | "createdAt" | "version" | "updatedAt">
+>;
+export type StreamPatch = Partial<
+  Pick<StreamRecord, "status" | "lockId" | "heartbeatAt" | "abortReason" | "endedAt">
+>;
+export type ToolCallPatch = Partial<
+  Omit<
+    ToolCallRecord,
+    | "threadId"
+    | "toolCallId"
+    | "toolName"
+    | "kind"
+    | "args"
+    | "messageId"
+    | "createdAt"
+    | "updatedAt"
+  >
+>;
+
+/** A job to schedule; the store assigns the id. */
+export interface NewJob {
+  type: string;
+  threadId: string | null;
+  key: string;
+  payload: JsonObject;
+  runAt: number;
+}
+
+/** A message waiting for the current tool loop to end (X3 ENQUEUE). */
+export interface QueuedMessageRecord {
+  threadId: string;
+  /** Order of arrival within the thread, from 0. */
+  queuePosition: number;
+  message: Omit<MessageRecord, "position" | "committedSeq" | "threadId">;
+  enqueuedAt: number;
+}
+
+/** Reads that need no transaction. Inside a transaction they see its own writes. */
+export interface StoreReader {
+  getThread(threadId: string): Promise<ThreadRecord | undefined>;
+  /** Newest first (B24). */
+  listThreads(query: ListThreadsQuery): Promise<ThreadRecord[]>;
+  /** Threads in one of these statuses, by thread id after `after`, for recovery (B20). */
+  listThreadsByStatus(
+    statuses: readonly ThreadStatus[],
+    after: string | undefined,
+    limit: number,
+  ): Promise<ThreadRecord[]>;
+
+  getMessage(threadId: string, messageId: string): Promise<MessageRecord | undefined>;
+  /** Oldest first. */
+  listMessages(threadId: string, query: ListMessagesQuery): Promise<MessageRecord[]>;
+  getLastMessage(threadId: string): Promise<MessageRecord | undefined>;
+
+  getStream(streamId: string): Promise<StreamRecord | undefined>;
+  /** The thread's streams in one of these statuses (all when omitted, none when empty), by seq. */
+  listStreams(
+    threadId: string,
+    statuses?: readonly StreamRecord["status"][],
+  ): Promise<StreamRecord[]>;
+  /** Ordered by (streamSeq, deltaSeq). */
+  listDeltas(threadId: string, query: ListDeltasQuery): Promise<DeltaRecord[]>;
+
+  getToolCall(threadId: string, toolCallId: string): Promise<ToolCallRecord | undefined>;
+  /** Oldest first. */
+  listToolCalls(threadId: string, query: ListToolCallsQuery): Promise<ToolCallRecord[]>;
+  countPendingToolCalls(threadId: string): Promise<number>;
+  /** Pending sync calls of every thread, by (threadId, toolCallId) after `after`, for recovery (B20). */
+  listPendingSyncToolCalls(
+    after: { threadId: string; toolCallId: string } | undefined,
+    limit: number,
+  ): Promise<ToolCallRecord[]>;
+
+  listQueuedMessages(threadId: string): Promise<QueuedMessageRecord[]>;
+
+  getTool(name: string): Promise<ToolDefinitionRecord | undefined>;
+  /** By name. */
+  listTools(afterName: string | undefined, limit: number): Promise<ToolDefinitionRecord[]>;
+
+  /**
+   * The earliest time a job becomes claimable: the runAt of an unclaimed job or the leaseUntil of
+   * a claimed one; undefined when there are no jobs.
+   */
+  nextJobDueAt(): Promise<number | undefined>;
+  findJob(type: string, key: string): Promise<JobRecord | undefined>;
+}
+
+/**
+ * Reads and writes inside one transaction: all writes commit together or not at all. An update of
+ * a missing row throws RecordNotFoundError; an insert of an existing key DuplicateRecordError
+ * (errors.ts).
+ */
+export interface StoreTransaction extends StoreReader {
+  /**
+   * Reads the thread and serialises every other transaction that locks it until this one ends
+   * (a row lock on PostgreSQL; SQLite has a single writer). Every state change of a thread
+   * starts here.
+   */
+  lockThread(threadId: string): Promise<ThreadRecord | undefined>;
+  insertThread(thread: ThreadRecord): Promise<void>;
+  /** Applies the patch, increments `version`, sets `updatedAt = now`; returns the new row. */
+  updateThread(threadId: string, patch: ThreadPatch, now: number): Promise<ThreadRecord>;
+  /** Deletes the thread and its messages, tool calls, streams, deltas, queued messages and jobs (B21). */
+  deleteThread(threadId: string): Promise<void>;
+
+  /** Appends a message at the end of its thread (assigning its position). */
+  appendMessage(message: Omit<MessageRecord, "position">): Promise<MessageRecord>;
+  /** Replaces the message with the same id, keeping its position; appends it if new (B7). */
+  saveMessage(message: Omit<MessageRecord, "position">): Promise<MessageRecord>;
+
+  insertStream(stream: StreamRecord): Promise<void>;
+  updateStream(streamId: string, patch: StreamPatch): Promise<StreamRecord>;
+  /**
+   * Appends a delta; its deltaSeq must equal the stream's deltaCount, which it increments, and its
+   * streamSeq the stream's seq (else DeltaSequenceError; RecordNotFoundError without the stream).
+   */
+  appendDelta(delta: DeltaRecord): Promise<void>;
+  /** Deletes a stream and its deltas (B7 cleanup). */
+  deleteStream(streamId: string): Promise<void>;
+
+  insertToolCall(call: ToolCallRecord): Promise<void>;
+  /** Applies the patch and sets `updatedAt = now`; returns the new row. */
+  updateToolCall(
+    threadId: string,
+    toolCallId: string,
+    patch: ToolCallPatch,
+    now: number,
+  ): Promise<ToolCallRecord>;
+
+  enqueueMessage(message: Omit<QueuedMessageRecord, "queuePosition">): Promise<QueuedMessageRecord>;
+  /** Removes and returns the thread's queued messages, in order. */
+  takeQueuedMessages(threadId: string): Promise<QueuedMessageRecord[]>;
+
+  upsertTool(tool: ToolDefinitionRecord): Promise<void>;
+
+  /**
+   * Schedules a job created at `now`. A job with the same (type, key) is replaced: re-arming a
+   * timer moves it instead of adding a second one. The replacement has a new id and no lease, so
+   * an owner still running the old job cannot complete or release it.
+   */
+  scheduleJob(job: NewJob, now: number): Promise<JobRecord>;
+  /** Cancels jobs by (type, key), or every job of a thread (of the given types; none when empty). */
+  cancelJob(type: string, key: string): Promise<void>;
+  cancelThreadJobs(threadId: string, types?: readonly string[]): Promise<void>;
+}
+
+/** Leased job claiming (DESIGN §4): a dead owner's leases expire and another owner runs its jobs. */
+export interface JobQueue {
+  /**
+   * Claims up to `limit` jobs due at `now` (runAt ≤ now, unclaimed or lease expired), most overdue
+   * first, for `owner` until `now + leaseMs`; only jobs of `types` when given (none when empty).
+   * Two owners never hold the same job's lease.
+   */
+  claimDueJobs(
+    owner: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+    types?: readonly string[],
+  ): Promise<JobRecord[]>;
+  /** Deletes a finished job, only if `owner` still holds its lease. Returns whether it did. */
+  completeJob(jobId: string, owner: string): Promise<boolean>;
+  /**
+   * Gives a job back for another run at `runAt`, counting the failed run, only if `owner` still
+   * holds its lease. Returns whether it did.
+   */
+  releaseJob(jobId: string, owner: string, runAt: number): Promise<boolean>;
+  /** Extends a lease still held by `owner`; false when it was lost. */
+  extendLease(jobId: string, owner: string, leaseUntil: number): Promise<boolean>;
+}
+
+export interface Store extends StoreReader, JobQueue {
+  /**
+   * Whether this process is the database's only user (the embedded SQLite store). Streams a turn
+   * left open are then orphans of an earlier run of this process: no other replica owns them.
+   */
+  readonly exclusive: boolean;
+  /** Runs `fn` in one transaction, retrying it when the database reports a serialisation conflict. */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** Applies pending migrations; safe to call at every start-up. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}

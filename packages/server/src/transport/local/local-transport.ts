@@ -1,0 +1,106 @@
+// The in-process ToolTransport of the embedded default: runs tools defined with the tool-runner
+// SDK's defineTool in this process, a bounded number at a time, and reports like a remote runner
+// would (DESIGN §2), so the engine code is the same for both.
+import type { ToolDefinition } from "@durable-agents/tool-runner";
+import type { Logger } from "pino";
+import type { ToolReportSink, ToolTask, ToolTransport } from "../tool-transport.js";
+import { executeTool } from "./execute-tool.js";
+
+export interface LocalTransportOptions {
+  tools: readonly ToolDefinition[];
+  /** Most tool executions at once (the reference's tool workpool). @default 16 */
+  maxConcurrentTools?: number;
+  /** Identifies this process in ToolCall.runner_id. */
+  runnerId: string;
+  logger: Logger;
+  now(): number;
+}
+
+const executionKey = (threadId: string, toolCallId: string) => `${threadId}\u0000${toolCallId}`;
+
+export function createLocalTransport(options: LocalTransportOptions): ToolTransport {
+  const tools = new Map(options.tools.map((tool) => [tool.name, tool]));
+  const maxConcurrent = options.maxConcurrentTools ?? 16;
+  /** Executions held by this process, queued or running, by thread and call. */
+  const held = new Map<string, { task: ToolTask; abort: AbortController }>();
+  const waiting: ToolTask[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let running = 0;
+  let sink: ToolReportSink | undefined;
+  let closed = false;
+
+  const runNext = () => {
+    while (!closed && running < maxConcurrent && waiting.length > 0) {
+      const task = waiting.shift();
+      if (task === undefined) return;
+      const entry = held.get(executionKey(task.threadId, task.toolCallId));
+      if (entry === undefined) continue;
+      running += 1;
+      const execution = execute(task, entry.abort.signal).finally(() => {
+        running -= 1;
+        held.delete(executionKey(task.threadId, task.toolCallId));
+        inFlight.delete(execution);
+        runNext();
+      });
+      inFlight.add(execution);
+    }
+  };
+
+  const execute = async (task: ToolTask, signal: AbortSignal) => {
+    const report = sink;
+    if (report === undefined) return;
+    const tool = tools.get(task.toolName);
+    await report.onProgress({ ...identify(task), state: "running" });
+    const startedAt = options.now();
+    const result = await executeTool(tool, task, signal);
+    const base = { ...identify(task), durationMs: options.now() - startedAt };
+    try {
+      if (result.type === "result")
+        await report.onOutcome({ ...base, type: "result", result: result.value });
+      else if (result.type === "delivered")
+        await report.onOutcome({ ...base, type: "callback_delivered" });
+      else await report.onOutcome({ ...base, type: "error", error: result.failure });
+    } catch (error: unknown) {
+      // The call stays pending; recovery (B20) re-dispatches it.
+      options.logger.error(
+        { err: error, threadId: task.threadId, toolCallId: task.toolCallId },
+        "reporting a tool outcome failed",
+      );
+    }
+  };
+
+  const identify = (task: ToolTask) => ({
+    threadId: task.threadId,
+    toolCallId: task.toolCallId,
+    attempt: task.attempt,
+    runnerId: options.runnerId,
+  });
+
+  return {
+    async start(reportSink) {
+      sink = reportSink;
+    },
+    async dispatch(task) {
+      if (closed) throw new Error("the local tool transport is closed");
+      const key = executionKey(task.threadId, task.toolCallId);
+      const current = held.get(key);
+      // The same attempt dispatched twice (a re-run dispatch job) executes once.
+      if (current !== undefined && current.task.attempt >= task.attempt) return;
+      current?.abort.abort(new Error("superseded by a newer attempt"));
+      held.set(key, { task, abort: new AbortController() });
+      waiting.push(task);
+      runNext();
+    },
+    async cancel({ threadId, toolCallId, reason }) {
+      held.get(executionKey(threadId, toolCallId))?.abort.abort(new Error(reason));
+    },
+    isExecutingLocally(threadId, toolCallId) {
+      return held.has(executionKey(threadId, toolCallId));
+    },
+    async close() {
+      closed = true;
+      waiting.length = 0;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// The ToolTransport interface (DESIGN §2): how the engine hands tool executions to runners and
+// hears back. The local transport runs tools in-process; the NATS transport (issue #4) sends them
+// to runner processes. The engine code is the same for both.
+import type { JsonValue, ToolKind } from "../store/records.js";
+
+/** One attempt of a tool call, sent to a runner (mirrors the runner protocol's ToolTask). */
+export interface ToolTask {
+  threadId: string;
+  toolCallId: string;
+  toolName: string;
+  args: JsonValue;
+  kind: ToolKind;
+  /** The number of this attempt, from 1. */
+  attempt: number;
+  maxAttempts: number;
+  /** When the server fails the call if it is still pending; null means never (B18). */
+  deadlineAt: number | null;
+}
+
+/** Why an attempt failed, as a runner reports it (mirrors the runner protocol's ToolError). */
+export interface ToolFailure {
+  message: string;
+  name?: string;
+  code?: string;
+  status?: number;
+  /** The tool's own verdict (its shouldRetry); undefined lets the server's classifier decide (B23). */
+  retryableHint?: boolean;
+  /** The delay the tool asked for before another attempt. */
+  retryDelayMs?: number;
+  /**
+   * The failure is the arguments' fault (they did not validate): the model sees it and retrying
+   * cannot help.
+   */
+  invalidArgs?: boolean;
+}
+
+/** The end of one attempt (mirrors the runner protocol's ToolOutcome). */
+export type ToolOutcome = {
+  threadId: string;
+  toolCallId: string;
+  attempt: number;
+  runnerId: string;
+  durationMs: number;
+} & (
+  | { type: "result"; result: JsonValue }
+  | { type: "error"; error: ToolFailure }
+  /** An async tool's callback accepted the notification (B16). */
+  | { type: "callback_delivered" }
+);
+
+/** Progress of an attempt a runner holds (X9). */
+export interface ToolProgress {
+  threadId: string;
+  toolCallId: string;
+  attempt: number;
+  runnerId: string;
+  state: "claimed" | "running";
+}
+
+/** Where a transport delivers what runners report; applying an outcome is idempotent (B17). */
+export interface ToolReportSink {
+  onOutcome(outcome: ToolOutcome): Promise<void>;
+  onProgress(progress: ToolProgress): Promise<void>;
+}
+
+/** A tool a transport can run, as the model and RegisterTools see it. */
+export interface ServedTool {
+  name: string;
+  description: string;
+  kind: ToolKind;
+  inputSchema: { [key: string]: JsonValue };
+}
+
+export interface ToolTransport {
+  /** Starts delivering outcomes and progress to `sink`. */
+  start(sink: ToolReportSink): Promise<void>;
+  /**
+   * Hands one attempt to a runner. Resolves once the hand-off is durable (a PubAck on NATS;
+   * accepted into the in-process pool locally); the outcome arrives later through the sink.
+   */
+  dispatch(task: ToolTask): Promise<void>;
+  /** Asks the runner holding the attempt to abort it (X9); best effort. */
+  cancel(cancellation: {
+    threadId: string;
+    toolCallId: string;
+    attempt: number;
+    reason: string;
+  }): Promise<void>;
+  /** Whether an attempt is executing in this process (for recovery, B20). */
+  isExecutingLocally(threadId: string, toolCallId: string): boolean;
+  /** Stops taking work and waits for in-flight executions to end or be handed back. */
+  close(): Promise<void>;
+}
