@@ -3,6 +3,7 @@
 // in-process tools, in-process events, the demo agent.
 import { randomUUID } from "node:crypto";
 import type { LanguageModelV3 } from "@ai-sdk/provider";
+import { type ToolRetryPolicy, withToolRetryDefaults } from "@durable-agents/core";
 import {
   AdminService,
   AgentService,
@@ -25,6 +26,7 @@ import { createModelRegistry } from "./models/model-registry.js";
 import { startListener } from "./net/listener.js";
 import { createAdminService } from "./rpc/admin-service.js";
 import { createAgentService } from "./rpc/agent-service.js";
+import { authorizeInterceptor } from "./rpc/authorize-interceptor.js";
 import { anonymousCaller } from "./rpc/caller.js";
 import { errorInterceptor } from "./rpc/error-interceptor.js";
 import { createHealthRegistry, ServingStatus, wholeServer } from "./rpc/health/health-registry.js";
@@ -34,6 +36,7 @@ import { createStreamService } from "./rpc/stream-service.js";
 import { createThreadService } from "./rpc/thread-service.js";
 import { createToolCallService } from "./rpc/tool-call-service.js";
 import { createStore } from "./store/create-store.js";
+import type { ToolRetryPolicyRecord } from "./store/records.js";
 import type { Store } from "./store/store.js";
 import { createLocalTransport } from "./transport/local/local-transport.js";
 
@@ -49,7 +52,10 @@ export interface CreateServerOptions {
   config?: ServerConfig;
   /** Agents defined in code; they replace configured agents of the same name. */
   agents?: readonly ProgrammaticAgent[];
-  /** Tools run in this process, defined with defineTool; the demo's tools are added unless disabled. */
+  /**
+   * Tools run in this process, defined with defineTool; the demo's tools are added unless disabled,
+   * and a tool here replaces the demo's tool of the same name.
+   */
   tools?: readonly ToolDefinition[];
   /** A store to use instead of the configured one; the server does not close it. */
   store?: Store;
@@ -72,6 +78,28 @@ export interface DurableAgentsServer {
   readonly engine: Engine;
   /** Graceful shutdown: stop accepting, end streams, hand back in-flight turns, close the store. */
   close(): Promise<void>;
+}
+
+/** A tool's retry policy as the registry stores it (B15); null when retries are off. */
+function retryPolicyRecord(policy: ToolRetryPolicy | undefined): ToolRetryPolicyRecord | null {
+  if (policy?.enabled !== true) return null;
+  const resolved = withToolRetryDefaults(policy);
+  const { backoff } = resolved;
+  return backoff.strategy === "fixed"
+    ? {
+        maxAttempts: resolved.maxAttempts,
+        initialDelayMs: backoff.delayMs,
+        multiplier: 1,
+        maxDelayMs: backoff.delayMs,
+        jitter: backoff.jitter === "full",
+      }
+    : {
+        maxAttempts: resolved.maxAttempts,
+        initialDelayMs: backoff.initialDelayMs,
+        multiplier: backoff.multiplier,
+        maxDelayMs: backoff.maxDelayMs,
+        jitter: backoff.jitter === "full",
+      };
 }
 
 function toolPolicy(tool: ToolDefinition): ToolPolicy {
@@ -132,7 +160,12 @@ export async function createServer(
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await createStore(config.store));
   await store.migrate();
-  const tools = [...(config.demo ? createDemoTools() : []), ...(options.tools ?? [])];
+  // Tools given in code replace the demo's tools of the same name, as programmatic agents replace
+  // configured ones: a test or an embedding app can serve its own get_weather to the demo agent.
+  const ownTools = options.tools ?? [];
+  const ownToolNames = new Set(ownTools.map((tool) => tool.name));
+  const demoTools = config.demo ? createDemoTools() : [];
+  const tools = [...demoTools.filter((tool) => !ownToolNames.has(tool.name)), ...ownTools];
   const instanceId = randomUUID();
   const bus = createLocalEventBus();
   const transport = createLocalTransport({
@@ -163,7 +196,7 @@ export async function createServer(
       description: tool.description,
       inputSchema: tool.inputSchema,
       kind: tool.kind,
-      retry: null,
+      retry: retryPolicyRecord(tool.retry),
       timeoutMs: tool.timeoutMs ?? null,
       runnerId: null,
       registeredAt: engine.context.now(),
@@ -175,7 +208,14 @@ export async function createServer(
   const listener = await startListener({
     host: config.listen.host,
     port: config.listen.port,
-    connect: { interceptors: [errorInterceptor(logger)] },
+    connect: {
+      interceptors: [
+        errorInterceptor(logger),
+        ...(options.hooks?.authorize === undefined
+          ? []
+          : [authorizeInterceptor(options.hooks.authorize, anonymousCaller)]),
+      ],
+    },
     routes(router) {
       router.service(ThreadService, createThreadService(engine, anonymousCaller));
       router.service(StreamService, createStreamService(engine, anonymousCaller));

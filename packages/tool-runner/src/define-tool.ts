@@ -74,7 +74,12 @@ export interface ToolDefinition<Args = unknown> {
   readonly timeoutMs: number | undefined;
   /** Validates raw arguments from the model. */
   parseArgs(raw: unknown): { success: true; args: Args } | { success: false; error: string };
-  readonly handler: ToolHandler<Args>;
+  /**
+   * Runs a call with the arguments `parseArgs` accepted. A method, not a function property: its
+   * parameter is then checked bivariantly, so a typed tool fits a `ToolDefinition[]` such as
+   * `createServer({ tools })` (only ever called with what its own `parseArgs` returned).
+   */
+  handler(args: Args, context: ToolCallContext): Promise<JsonValue | undefined>;
   readonly shouldRetry: ToolOptions<z.ZodType>["shouldRetry"];
 }
 

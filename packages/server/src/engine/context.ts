@@ -49,7 +49,7 @@ export interface ToolPolicy {
   kind: ToolKind;
   inputSchema: { [key: string]: JsonValue };
   retry: ToolRetryPolicy | undefined;
-  /** Deadline of a call from its creation (B18); null means none. */
+  /** Deadline of a call from its creation (B18); null means the engine's default (30 min). */
   timeoutMs: number | null;
   /** The tool's own retry verdict, when it runs in this process. */
   shouldRetry?: (error: unknown) => ToolShouldRetryResult;
@@ -63,6 +63,11 @@ export interface EngineTimings {
   streamCleanupDelayMs: number;
   /** A stream without heartbeat for this long is aborted "timeout" (B3). @default 600_000 */
   streamTimeoutMs: number;
+  /**
+   * The first delay before a failed async callback is notified again; later ones double (B16:
+   * 5 s × 2^(n−1)). @default 5_000
+   */
+  asyncCallbackInitialDelayMs: number;
 }
 
 export interface EngineContext {

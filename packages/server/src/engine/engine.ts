@@ -10,9 +10,14 @@ import type { Store } from "../store/store.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
 import type { AgentDefinition, EngineContext, EngineTimings, ToolPolicy } from "./context.js";
 import type { EngineHooks } from "./hooks.js";
+import { createIdGenerator } from "./ids.js";
 import { createJobHandlers, RECOVERY_INTERVAL_MS, scheduleRecovery } from "./job-handlers.js";
 import { JOB } from "./jobs.js";
-import { recoverThreads, resumePendingToolExecutions } from "./recovery.js";
+import {
+  recoverThreads,
+  releaseOrphanedToolExecutions,
+  resumePendingToolExecutions,
+} from "./recovery.js";
 import * as threads from "./thread-operations.js";
 import * as toolCalls from "./tool-call-operations.js";
 import { mutate } from "./unit-of-work.js";
@@ -75,36 +80,30 @@ function toolPolicyFromRecord(record: ToolDefinitionRecord): ToolPolicy {
 }
 
 function createEngineOperations(context: EngineContext) {
+  // Each operation with the context bound, so callers pass only their request.
+  const bind =
+    <Args extends unknown[], Result>(
+      operation: (context: EngineContext, ...args: Args) => Result,
+    ) =>
+    (...args: Args): Result =>
+      operation(context, ...args);
   return {
-    createThread: (input: threads.CreateThreadInput) => threads.createThread(context, input),
-    getThread: (threadId: string, owner: threads.Owner) =>
-      threads.getThread(context, threadId, owner),
-    listThreads: (query: Parameters<typeof threads.listThreads>[1]) =>
-      threads.listThreads(context, query),
-    deleteThread: (threadId: string, owner: threads.Owner) =>
-      threads.deleteThread(context, threadId, owner),
-    sendMessage: (input: Parameters<typeof threads.sendMessage>[1]) =>
-      threads.sendMessage(context, input),
-    addMessage: (input: Parameters<typeof threads.addMessage>[1]) =>
-      threads.addMessage(context, input),
-    resumeThread: (input: Parameters<typeof threads.resumeThread>[1]) =>
-      threads.resumeThread(context, input),
-    stopThread: (threadId: string, owner: threads.Owner) =>
-      threads.stopThread(context, threadId, owner),
-    listMessages: (input: Parameters<typeof threads.listMessages>[1]) =>
-      threads.listMessages(context, input),
-    completeToolCall: (input: Parameters<typeof toolCalls.completeToolCall>[1]) =>
-      toolCalls.completeToolCall(context, input),
-    setToolCallTimeout: (input: Parameters<typeof toolCalls.setToolCallTimeout>[1]) =>
-      toolCalls.setToolCallTimeout(context, input),
-    getToolCall: (input: Parameters<typeof toolCalls.getToolCall>[1]) =>
-      toolCalls.getToolCall(context, input),
-    listToolCalls: (input: Parameters<typeof toolCalls.listToolCalls>[1]) =>
-      toolCalls.listToolCalls(context, input),
-    registerTools: (tools: readonly ToolDefinitionRecord[]) =>
-      toolCalls.registerTools(context, tools),
-    recoverThreads: () => recoverThreads(context),
-    resumePendingToolExecutions: () => resumePendingToolExecutions(context),
+    createThread: bind(threads.createThread),
+    getThread: bind(threads.getThread),
+    listThreads: bind(threads.listThreads),
+    deleteThread: bind(threads.deleteThread),
+    sendMessage: bind(threads.sendMessage),
+    addMessage: bind(threads.addMessage),
+    resumeThread: bind(threads.resumeThread),
+    stopThread: bind(threads.stopThread),
+    listMessages: bind(threads.listMessages),
+    completeToolCall: bind(toolCalls.completeToolCall),
+    setToolCallTimeout: bind(toolCalls.setToolCallTimeout),
+    getToolCall: bind(toolCalls.getToolCall),
+    listToolCalls: bind(toolCalls.listToolCalls),
+    registerTools: bind(toolCalls.registerTools),
+    recoverThreads: bind(recoverThreads),
+    resumePendingToolExecutions: bind(resumePendingToolExecutions),
     listAgents: () => [...context.listAgents()],
   };
 }
@@ -150,7 +149,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     },
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
-    newId: randomUUID,
+    newId: createIdGenerator(options.now ?? Date.now),
     instanceId,
     logger: options.logger,
     hooks: options.hooks ?? {},
@@ -158,6 +157,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       defaultToolTimeoutMs: 30 * 60_000,
       streamCleanupDelayMs: 5 * 60_000,
       streamTimeoutMs: 10 * 60_000,
+      asyncCallbackInitialDelayMs: 5_000,
       ...options.timings,
     },
     wakeScheduler: () => scheduler?.wake(),
@@ -167,7 +167,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     recoveryIntervalMs: options.recoveryIntervalMs ?? RECOVERY_INTERVAL_MS,
   });
   await options.transport.start(toolCalls.createToolReportSink(context));
-  if (options.store.exclusive) await releaseOrphanedStreams(context);
+  if (options.store.exclusive) {
+    await releaseOrphanedStreams(context);
+    await releaseOrphanedToolExecutions(context);
+  }
   scheduler = startScheduler({
     store: options.store,
     owner: instanceId,

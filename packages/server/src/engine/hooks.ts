@@ -21,6 +21,17 @@ export interface TurnErrorInfo {
   maxAttempts: number;
 }
 
+/**
+ * Decides whether a call of the API may proceed; false answers PERMISSION_DENIED. `threadId` is
+ * the thread a unary request names (unset for other requests and for streaming calls).
+ */
+export type AuthorizeHook = (input: {
+  principal: string | null;
+  service: string;
+  method: string;
+  threadId: string | undefined;
+}) => boolean | Promise<boolean>;
+
 export interface EngineHooks {
   /** Rewrites the messages the model sees (B4). */
   transformMessages?(input: {
@@ -45,6 +56,8 @@ export interface EngineHooks {
     thread: ThreadRecord;
     previousStatus: ThreadRecord["status"];
   }): void | Promise<void>;
+  /** Custom access rules for every call of the API (see AuthorizeHook); server-wide only. */
+  authorize?: AuthorizeHook;
   /** A model response reported usage (B24). */
   onUsage?(input: { thread: ThreadRecord; messageId: string; usage: Usage }): void | Promise<void>;
 }

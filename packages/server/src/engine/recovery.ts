@@ -34,13 +34,49 @@ export async function recoverThreads(context: EngineContext): Promise<number> {
         ) {
           return false;
         }
-        const { decision } = await continueThread(context, tx, changes, thread);
+        // A live turn needs no recovery: setting its continue flag would run one more turn after
+        // it (B8), so recovery only acts where the turn is gone.
+        const { decision } = await continueThread(context, tx, changes, thread, {
+          leaveLiveTurns: true,
+        });
         return decision.kind === "start_turn";
       });
       if (started) continued += 1;
     }
     after = page.at(-1)?.threadId;
     if (page.length < PAGE_SIZE) return continued;
+  }
+}
+
+/**
+ * A store that only this process writes (SQLite) holds no live in-process tool execution at
+ * start-up: every call an in-process runner held died with its process, so its runner heartbeat
+ * is cleared and the start-up recovery re-dispatches it at once, instead of after the runner
+ * silence limit (B20). Calls held by remote runners keep theirs: those runners may still be alive.
+ */
+export async function releaseOrphanedToolExecutions(context: EngineContext): Promise<void> {
+  let after: { threadId: string; toolCallId: string } | undefined;
+  for (;;) {
+    const page = await context.store.listPendingSyncToolCalls(after, PAGE_SIZE);
+    for (const listed of page) {
+      const { runnerId } = listed;
+      if (runnerId === null || listed.lastHeartbeatAt === null) continue;
+      if (!context.transport.isInProcessRunner(runnerId)) continue;
+      await mutate(context, async (tx) => {
+        const call = await tx.getToolCall(listed.threadId, listed.toolCallId);
+        if (call?.status !== "pending" || call.runnerId !== runnerId) return;
+        await tx.updateToolCall(
+          call.threadId,
+          call.toolCallId,
+          { lastHeartbeatAt: null },
+          context.now(),
+        );
+      });
+    }
+    const last = page.at(-1);
+    after =
+      last === undefined ? undefined : { threadId: last.threadId, toolCallId: last.toolCallId };
+    if (page.length < PAGE_SIZE) return;
   }
 }
 

@@ -33,7 +33,11 @@ import {
   toStreamSnapshot,
   updateThread,
 } from "./thread-transitions.js";
-import { cancelPendingSyncCalls } from "./tool-calls.js";
+import {
+  CANCELLED_BY_INTERRUPT,
+  cancelPendingCalls,
+  cancelPendingSyncCalls,
+} from "./tool-calls.js";
 import { runQueuedAfterInterrupt } from "./turn-finalizer.js";
 import { type Changes, mutate } from "./unit-of-work.js";
 import { ZERO_USAGE } from "./usage.js";
@@ -106,6 +110,7 @@ export async function createThread(
       metadata: input.metadata,
       createdAt: now,
       updatedAt: now,
+      queuedMessageCount: 0,
     };
     await tx.insertThread(thread);
     changes.emit(thread.threadId, { type: "thread", thread });
@@ -200,13 +205,17 @@ export async function sendMessage(
     switch (admission.kind) {
       case "refuse":
         throw refusalError(thread.threadId, admission);
-      case "enqueue":
+      case "enqueue": {
         await tx.enqueueMessage({
           threadId: thread.threadId,
           message: input.message,
           enqueuedAt: context.now(),
+          busyPolicy: "enqueue",
         });
-        return { thread, message: input.message, enqueued: true };
+        // The queue is part of the thread (queued_message_count): watchers see it grow.
+        const updated = await updateThread(context, tx, changes, thread, {});
+        return { thread: updated, message: input.message, enqueued: true };
+      }
       case "interrupt":
         return {
           thread: await interrupt(context, tx, changes, thread, input.message),
@@ -245,7 +254,18 @@ async function interrupt(
     thread.activeStreamId === null ? undefined : await tx.getStream(thread.activeStreamId);
   const turnWillSave =
     active !== undefined && isStreamAlive(toStreamSnapshot(active), context.now());
-  await tx.enqueueMessage({ threadId: thread.threadId, message, enqueuedAt: context.now() });
+  await tx.enqueueMessage({
+    threadId: thread.threadId,
+    message,
+    enqueuedAt: context.now(),
+    busyPolicy: "interrupt",
+  });
+  // The interrupted loop's async calls would hold the message back (B2: pending calls → no
+  // turn) until answers nobody waits for anymore arrive; they fail like StopThread's sync ones.
+  await cancelPendingCalls(context, tx, changes, thread, {
+    kinds: ["async"],
+    errorText: CANCELLED_BY_INTERRUPT,
+  });
   const stopped = await stop(context, tx, changes, thread);
   if (!turnWillSave) await runQueuedAfterInterrupt(context, tx, changes, stopped);
   return (await tx.getThread(thread.threadId)) ?? stopped;
@@ -301,10 +321,16 @@ async function resumeAndContinue(
 ): Promise<ThreadRecord> {
   const last = await tx.getLastMessage(thread.threadId);
   const restart = isIdleStatus(thread.status) && last?.role === "user";
+  // A stopped loop's async calls stay pending (B11) and no turn starts before they finish (B2);
+  // the thread then truly awaits them, and their last outcome continues it (B19).
+  const restartStatus =
+    (await tx.countPendingToolCalls(thread.threadId)) > 0
+      ? ("awaiting_tool_results" as const)
+      : ("streaming" as const);
   const resumed = await updateThread(context, tx, changes, thread, {
     stopSignal: false,
     loopTurnCount: 0,
-    ...(restart ? { status: "streaming" as const, failure: null } : {}),
+    ...(restart ? { status: restartStatus, failure: null } : {}),
   });
   return (await continueThread(context, tx, changes, resumed)).thread;
 }

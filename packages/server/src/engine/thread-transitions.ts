@@ -164,9 +164,14 @@ export async function continueThread(
   tx: StoreTransaction,
   changes: Changes,
   thread: ThreadRecord,
+  /** Recovery (B20) leaves turns that are running or queued alone. */
+  options: { leaveLiveTurns?: boolean } = {},
 ): Promise<{ thread: ThreadRecord; decision: ContinueDecision }> {
   const now = context.now();
   const decision = decideContinue(await readThreadSnapshot(tx, thread), now);
+  if (options.leaveLiveTurns === true && (await hasLiveTurn(tx, thread, decision))) {
+    return { thread, decision };
+  }
   switch (decision.kind) {
     case "stop":
       return {
@@ -198,6 +203,24 @@ export async function continueThread(
     case "start_turn":
       return { thread: await startTurn(context, tx, changes, thread, decision), decision };
   }
+}
+
+/**
+ * Whether the thread's turn is alive or still queued: its stream is heartbeating (the decision
+ * would only set the continue flag), or it is pending with its run_turn job not yet run.
+ */
+async function hasLiveTurn(
+  tx: StoreTransaction,
+  thread: ThreadRecord,
+  decision: ContinueDecision,
+): Promise<boolean> {
+  if (decision.kind === "set_continue_flag") return true;
+  if (decision.kind !== "start_turn" || thread.activeStreamId === null) return false;
+  const active = await tx.getStream(thread.activeStreamId);
+  return (
+    active?.status === "pending" &&
+    (await tx.findJob(JOB.runTurn, turnJobKey(active.streamId))) !== undefined
+  );
 }
 
 /**

@@ -21,12 +21,17 @@ import {
 } from "./thread-transitions.js";
 import type { Changes } from "./unit-of-work.js";
 
-/** Async callbacks are retried this many times, 5 s × 2^(n−1) apart (B16). */
+/**
+ * Async callbacks get this many attempts, `timings.asyncCallbackInitialDelayMs` (5 s) × 2^(n−1)
+ * apart (B16).
+ */
 const ASYNC_CALLBACK_MAX_ATTEMPTS = 3;
-const ASYNC_CALLBACK_INITIAL_DELAY_MS = 5_000;
 
 /** The text of a sync tool call failed by StopThread (B11). */
 export const CANCELLED_BY_STOP = "Tool execution cancelled because the thread was stopped";
+/** The text of a pending tool call failed by an X3 INTERRUPT. */
+export const CANCELLED_BY_INTERRUPT =
+  "Tool call cancelled because a new message interrupted the thread";
 
 /**
  * Records a tool call the model made and schedules its first dispatch and its deadline (B6, B18).
@@ -46,7 +51,8 @@ export async function recordToolCall(
   const retry = policy?.retry ?? context.getAgent(thread.agent)?.toolRetry;
   const maxAttempts =
     kind === "async" ? ASYNC_CALLBACK_MAX_ATTEMPTS : retry?.enabled ? (retry.maxAttempts ?? 3) : 1;
-  const timeoutMs = policy === undefined ? context.timings.defaultToolTimeoutMs : policy.timeoutMs;
+  // B18: every call has a deadline; a tool that names no timeout gets the default (30 min).
+  const timeoutMs = policy?.timeoutMs ?? context.timings.defaultToolTimeoutMs;
   const record: ToolCallRecord = {
     threadId: thread.threadId,
     toolCallId: call.toolCallId,
@@ -60,7 +66,7 @@ export async function recordToolCall(
     maxAttempts,
     lastError: null,
     nextRetryAt: null,
-    deadlineAt: timeoutMs === null ? null : now + timeoutMs,
+    deadlineAt: now + timeoutMs,
     runnerId: null,
     lastHeartbeatAt: null,
     executionState: "queued",
@@ -75,18 +81,16 @@ export async function recordToolCall(
     threadVersion: thread.version,
   });
   await scheduleDispatch(context, tx, changes, record, now);
-  if (record.deadlineAt !== null) {
-    await tx.scheduleJob(
-      {
-        type: JOB.toolDeadline,
-        threadId: thread.threadId,
-        key: toolCallKey(thread.threadId, call.toolCallId),
-        payload: { toolCallId: call.toolCallId, timeoutMs },
-        runAt: record.deadlineAt,
-      },
-      context.now(),
-    );
-  }
+  await tx.scheduleJob(
+    {
+      type: JOB.toolDeadline,
+      threadId: thread.threadId,
+      key: toolCallKey(thread.threadId, call.toolCallId),
+      payload: { toolCallId: call.toolCallId, timeoutMs },
+      runAt: now + timeoutMs,
+    },
+    context.now(),
+  );
   return record;
 }
 
@@ -229,7 +233,7 @@ export async function afterToolComplete(
 
 /**
  * A runner reported a failed attempt. Sync tools retry per their policy (B15); async callbacks
- * retry up to 3 attempts, 5 s × 2^(n−1) apart (B16); the final failure finishes the call.
+ * retry up to 3 attempts, 5 s × 2^(n−1) apart by default (B16); the final failure finishes the call.
  * Reports for another attempt than the current one are stale and ignored.
  */
 export async function applyToolFailure(
@@ -249,7 +253,7 @@ export async function applyToolFailure(
       const delayMs = computeBackoffDelayMs(
         {
           strategy: "exponential",
-          initialDelayMs: ASYNC_CALLBACK_INITIAL_DELAY_MS,
+          initialDelayMs: context.timings.asyncCallbackInitialDelayMs,
           multiplier: 2,
           maxDelayMs: Number.MAX_SAFE_INTEGER,
           jitter: "none",
@@ -334,14 +338,33 @@ export async function cancelPendingSyncCalls(
   changes: Changes,
   thread: ThreadRecord,
 ): Promise<void> {
+  await cancelPendingCalls(context, tx, changes, thread, {
+    kinds: ["sync"],
+    errorText: CANCELLED_BY_STOP,
+  });
+}
+
+/**
+ * Fails the thread's pending calls of the given kinds with `errorText` and cancels their
+ * executions: StopThread's sync calls (B11), and an X3 INTERRUPT's async calls too, whose message
+ * must run now rather than wait for answers to the loop it interrupted.
+ */
+export async function cancelPendingCalls(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: ThreadRecord,
+  options: { kinds: readonly ToolCallRecord["kind"][]; errorText: string },
+): Promise<void> {
   const { threadId } = thread;
+  const { errorText } = options;
   const pending = await tx.listToolCalls(threadId, { statuses: ["pending"], limit: 10_000 });
   for (const call of pending) {
-    if (call.kind !== "sync") continue;
+    if (!options.kinds.includes(call.kind)) continue;
     const failed = await tx.updateToolCall(
       threadId,
       call.toolCallId,
-      { status: "failed", error: CANCELLED_BY_STOP, executionState: "done", nextRetryAt: null },
+      { status: "failed", error: errorText, executionState: "done", nextRetryAt: null },
       context.now(),
     );
     await tx.cancelJob(JOB.toolDeadline, toolCallKey(threadId, call.toolCallId));
@@ -353,7 +376,7 @@ export async function cancelPendingSyncCalls(
           threadId,
           toolCallId: call.toolCallId,
           attempt: call.attempt,
-          reason: CANCELLED_BY_STOP,
+          reason: errorText,
         })
         .catch((error: unknown) => context.logger.warn({ err: error, threadId }, "cancel failed"));
     });

@@ -5,6 +5,7 @@ import {
   decideTurnRetry,
   errorTextOf,
   type TurnRetryHookDecision,
+  withTurnRetryDefaults,
 } from "@durable-agents/core";
 import type { FailureRecord, RetryStateRecord, TurnErrorFacts } from "../store/records.js";
 import type { EngineContext } from "./context.js";
@@ -19,6 +20,7 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
   const now = context.now();
   const classification = classifyTurnError(outcome.error, now);
   const attempt = (thread.retryState?.attempt ?? 0) + 1;
+  const retryOptions = withTurnRetryDefaults(agent.retry);
   const info: TurnErrorInfo = {
     threadId: thread.threadId,
     error: outcome.error,
@@ -26,7 +28,9 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
     retryable: classification.retryable,
     requiresExplicitHandling: classification.requiresExplicitHandling,
     attempt,
-    maxAttempts: agent.retry.maxAttempts ?? 3,
+    // As decideTurnRetry counts them: one attempt when retries are off, so the hooks and the
+    // failure agree (X8).
+    maxAttempts: retryOptions.enabled ? retryOptions.maxAttempts : 1,
   };
   const classify = agent.hooks.classify ?? context.hooks.classify;
   let hookDecision: TurnRetryHookDecision | undefined;
@@ -45,9 +49,11 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
     random: context.random,
   });
   const facts: TurnErrorFacts = {
-    error: errorTextOf(outcome.error),
+    error: turnErrorText(outcome.error),
     kind: decision.kind,
-    retryable: decision.action === "retry" ? true : decision.retryable,
+    // For a retry, whether the error class is retryable (false when a classify hook retries an
+    // error the classification would not, as RetryState.retryable documents).
+    retryable: decision.action === "retry" ? classification.retryable : decision.retryable,
     requiresExplicitHandling:
       decision.action === "retry"
         ? classification.requiresExplicitHandling
@@ -143,4 +149,25 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
       );
     }
   });
+}
+
+/** How many wrapped causes a failure's text may name. */
+const MAX_CAUSES_IN_TEXT = 3;
+
+/**
+ * The text of a turn error with the messages of its causes that it does not already say: the AI
+ * SDK wraps a connection dropped mid-stream as "Failed to process successful response" whose
+ * causes ("terminated", "other side closed") are what a person needs to read (X8).
+ */
+function turnErrorText(error: unknown): string {
+  let text = errorTextOf(error);
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSES_IN_TEXT; depth += 1) {
+    if (typeof current !== "object" || current === null || !("cause" in current)) break;
+    current = current.cause;
+    if (current === undefined || current === null) break;
+    const causeText = errorTextOf(current);
+    if (!text.includes(causeText)) text = `${text}: ${causeText}`;
+  }
+  return text;
 }

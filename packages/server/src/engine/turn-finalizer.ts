@@ -95,16 +95,17 @@ async function finishStream(
 
 /**
  * Finalizes a turn that streamed to its end (B7, B8). A finalizer whose stream is no longer the
- * thread's active stream with the expected seq is stale: ignored, logged and counted.
+ * thread's active stream with the expected seq is stale: ignored, logged and counted. Returns
+ * whether the turn was finalized.
  */
 export async function finalizeTurn(
   context: EngineContext,
   turn: FinishedTurn & { usage: LanguageModelUsage },
-): Promise<void> {
+): Promise<boolean> {
   const { thread, stream, lockId, agent, outcome } = turn;
-  await mutate(context, async (tx, changes) => {
+  return mutate(context, async (tx, changes) => {
     const current = await tx.lockThread(thread.threadId);
-    if (current === undefined) return;
+    if (current === undefined) return false;
     const active =
       current.activeStreamId === null ? undefined : await tx.getStream(current.activeStreamId);
     const check = checkFinalize(
@@ -121,7 +122,7 @@ export async function finalizeTurn(
         stream.streamId,
         check.kind === "stale" ? check.reason : "not_owner",
       );
-      return;
+      return false;
     }
     const usage = toUsage(turn.usage);
     const message =
@@ -148,20 +149,20 @@ export async function finalizeTurn(
       usage: addUsage(current.usage, usage),
     });
     await finishStream(context, tx, changes, stream, updated.version);
-    if (end.kind === "complete") {
-      // X3 ENQUEUE: messages sent while the loop ran start the next loop now.
-      const queued = await tx.takeQueuedMessages(thread.threadId);
-      if (queued.length > 0) {
-        updated = await appendUserMessages(
-          context,
-          tx,
-          changes,
-          updated,
-          queued.map((entry) => entry.message),
-        );
-        updated = (await continueThread(context, tx, changes, updated)).thread;
-      }
-    } else if (check.continueAfter || end.kind === "continue") {
+    // X3 ENQUEUE: messages sent while the loop ran start the next loop once it completes.
+    const queued = end.kind === "complete" ? await tx.takeQueuedMessages(thread.threadId) : [];
+    if (queued.length > 0) {
+      updated = await appendUserMessages(
+        context,
+        tx,
+        changes,
+        updated,
+        queued.map((entry) => entry.message),
+      );
+    }
+    // B8: a continue that arrived while the turn ran (e.g. its last tool call finished, B19)
+    // happens now; so does the next step of a loop whose tools the provider ran itself (B7).
+    if (queued.length > 0 || check.continueAfter || end.kind === "continue") {
       updated = (await continueThread(context, tx, changes, updated)).thread;
     }
     if (message !== undefined) {
@@ -183,6 +184,7 @@ export async function finalizeTurn(
         }
       });
     }
+    return true;
   });
 }
 
@@ -230,7 +232,9 @@ function hasContent(message: UIMessage): boolean {
 
 /**
  * X3 INTERRUPT: the message that interrupted the loop waits in the queue until the stopped turn
- * saved its partial message, so the conversation keeps its order; then it runs.
+ * saved its partial message, so the conversation keeps its order; then it runs, after the ENQUEUE
+ * messages sent before it. A plain StopThread leaves ENQUEUE messages queued for the next
+ * SendMessage or ResumeThread.
  */
 export async function runQueuedAfterInterrupt(
   context: EngineContext,
@@ -239,6 +243,8 @@ export async function runQueuedAfterInterrupt(
   thread: ThreadRecord,
 ): Promise<void> {
   if (thread.status !== "stopped") return;
+  const waiting = await tx.listQueuedMessages(thread.threadId);
+  if (!waiting.some((entry) => entry.busyPolicy === "interrupt")) return;
   const queued = await tx.takeQueuedMessages(thread.threadId);
   if (queued.length === 0) return;
   const withMessages = await appendUserMessages(

@@ -161,6 +161,9 @@ export async function runTurn(context: EngineContext, streamId: string): Promise
       model: agent.model,
       system: agent.system,
       messages: modelMessages,
+      // A thread's system messages are the conversation its client stored (B24); they go to the
+      // model as they are, without the AI SDK's warning on every turn.
+      allowSystemInMessages: true,
       tools: await toolSetFor(context, agent),
       // B9 alone decides retries.
       maxRetries: 0,
@@ -188,7 +191,7 @@ export async function runTurn(context: EngineContext, streamId: string): Promise
     }
     await writer.flush();
     if (outcome.error === undefined && !abort.signal.aborted) {
-      await finalizeTurn(context, {
+      const finalized = await finalizeTurn(context, {
         thread,
         stream,
         lockId,
@@ -196,10 +199,29 @@ export async function runTurn(context: EngineContext, streamId: string): Promise
         outcome,
         usage: await result.totalUsage,
       });
+      // A StopThread (or X3 INTERRUPT) that committed between the stream's end and this finalize
+      // made it stale (B8); the answer is still kept and an interrupting message still runs.
+      if (!finalized) {
+        await saveStoppedTurn(context, { thread, stream, lockId, agent, outcome }).catch(
+          (error: unknown) => log.error({ err: error }, "saving the stopped turn failed"),
+        );
+      }
       return;
     }
   } catch (error: unknown) {
-    if (!abort.signal.aborted && !isStreamOwnershipLostError(error)) outcome.error ??= error;
+    if (!abort.signal.aborted && !isStreamOwnershipLostError(error)) {
+      outcome.error ??= error;
+      // A stream that breaks (a connection reset mid-response) throws out of the loop instead of
+      // sending an error chunk: what it streamed before is still written, so watchers keep the
+      // output that made the attempt final (B5, B9).
+      if (agent.streaming.saveDeltas) {
+        await writer
+          .flush()
+          .catch((flushError: unknown) =>
+            log.warn({ err: flushError }, "writing the failed turn's deltas failed"),
+          );
+      }
+    }
   } finally {
     heartbeat.stop();
     writer.dispose();

@@ -153,6 +153,63 @@ class DeltaFollower {
     }
   }
 
+  /**
+   * The stored history after the cursor: each stored delta, and after the deltas of a stream that
+   * ended, its end (finished, or aborted and so superseded by a later stream), so a client that
+   * only reads deltas knows a partial answer was abandoned.
+   */
+  async *history(): AsyncGenerator<
+    { type: "delta"; delta: DeltaRecord } | { type: "stream_state"; stream: StreamRecord }
+  > {
+    const streams = new Map(
+      (await this.context.store.listStreams(this.threadId)).map((stream) => [stream.seq, stream]),
+    );
+    const ended = (seq: number) => {
+      const stream = streams.get(seq);
+      return stream !== undefined && (stream.status === "finished" || stream.status === "aborted")
+        ? stream
+        : undefined;
+    };
+    // A stream the client was in the middle of may have ended while it was away.
+    let previousSeq: number | undefined =
+      this.cursor.deltaSeq === BEFORE_STREAM_END ? undefined : this.cursor.streamSeq;
+    for await (const delta of this.backfill()) {
+      const previousEnded = previousSeq === undefined ? undefined : ended(previousSeq);
+      if (previousSeq !== delta.streamSeq && previousEnded !== undefined) {
+        // backfill already moved the cursor to this delta: the end comes before it, with a
+        // cursor that does not skip it.
+        yield { type: "stream_state", stream: this.passEnd(previousEnded) };
+        this.cursor = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
+      }
+      previousSeq = delta.streamSeq;
+      yield { type: "delta", delta };
+    }
+    const lastEnded = previousSeq === undefined ? undefined : ended(previousSeq);
+    if (lastEnded !== undefined) yield { type: "stream_state", stream: this.passEnd(lastEnded) };
+  }
+
+  /**
+   * Moves the cursor past the end of a stream whose deltas were all sent, so a client resuming
+   * from it is not told of that end again (X1: every update exactly once).
+   */
+  passEnd(stream: StreamRecord): StreamRecord {
+    this.cursor = { streamSeq: stream.seq, deltaSeq: BEFORE_STREAM_END };
+    return stream;
+  }
+
+  /**
+   * A live stream end: the cursor moves past it only when it already holds the stream's last
+   * delta; otherwise a delta whose notification is late would be skipped.
+   */
+  receiveEnd(stream: StreamRecord): StreamRecord {
+    const ended = stream.status === "finished" || stream.status === "aborted";
+    const hasAllDeltas =
+      stream.deltaCount > 0 &&
+      this.cursor.streamSeq === stream.seq &&
+      this.cursor.deltaSeq === stream.deltaCount - 1;
+    return ended && hasAllDeltas ? this.passEnd(stream) : stream;
+  }
+
   /** A live delta: sent as is when it is the next one, else the store fills the gap. */
   async *receive(delta: DeltaRecord): AsyncGenerator<DeltaRecord> {
     const position = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
@@ -203,8 +260,7 @@ export async function* streamUpdates(
       follower.cursor = await snapshotPosition(context, thread);
       yield { update: { type: "snapshot", snapshot }, cursor: follower.cursor };
     }
-    for await (const delta of follower.backfill())
-      yield { update: { type: "delta", delta }, cursor: follower.cursor };
+    for await (const update of follower.history()) yield { update, cursor: follower.cursor };
     yield { update: { type: "caught_up" }, cursor: follower.cursor };
     if (request.historyOnly) return;
     for (;;) {
@@ -215,7 +271,8 @@ export async function* streamUpdates(
           yield { update: { type: "delta", delta }, cursor: follower.cursor };
         }
       } else if (event.type === "stream_state") {
-        yield { update: { type: "stream_state", stream: event.stream }, cursor: follower.cursor };
+        const stream = follower.receiveEnd(event.stream);
+        yield { update: { type: "stream_state", stream }, cursor: follower.cursor };
       }
     }
   } finally {
@@ -258,8 +315,7 @@ export async function* watchThread(
         cursor: cursor(),
       };
     }
-    for await (const delta of follower.backfill())
-      yield { update: { type: "delta", delta }, cursor: cursor() };
+    for await (const update of follower.history()) yield { update, cursor: cursor() };
     yield { update: { type: "caught_up" }, cursor: cursor() };
     if (request.historyOnly) return;
     for (;;) {
@@ -283,9 +339,11 @@ export async function* watchThread(
         case "tool_call":
           yield { update: { type: "tool_call", toolCall: event.toolCall }, cursor: cursor() };
           break;
-        case "stream_state":
-          yield { update: { type: "stream_state", stream: event.stream }, cursor: cursor() };
+        case "stream_state": {
+          const stream = follower.receiveEnd(event.stream);
+          yield { update: { type: "stream_state", stream }, cursor: cursor() };
           break;
+        }
         case "delta":
           for await (const delta of follower.receive(event.delta)) {
             yield { update: { type: "delta", delta }, cursor: cursor() };

@@ -111,7 +111,7 @@ export function createStreamService(
     async *streamUpdates(request, handlerContext) {
       const updates = streamUpdates(engine.context, {
         threadId: requireId(request.threadId, "thread_id"),
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         fromSeq: Number(request.fromSeq),
         after: cursorFromProto(request.after),
         historyOnly: request.historyOnly,
@@ -127,7 +127,7 @@ export function createStreamService(
       const after = request.after;
       const updates = watchThread(engine.context, {
         threadId: requireId(request.threadId, "thread_id"),
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         after:
           after === undefined
             ? undefined

@@ -35,7 +35,7 @@ export function createThreadService(
   const { context } = engine;
   return {
     async createThread(request, handlerContext) {
-      const owner = caller(handlerContext);
+      const owner = caller(handlerContext.requestHeader);
       requireText(request.agent, "agent");
       const messages = request.messages.map((message, index) =>
         messageFromProto(context, message, `messages[${index}]`, { requireUser: false }),
@@ -55,7 +55,7 @@ export function createThreadService(
     async getThread(request, handlerContext) {
       const thread = await engine.getThread(
         requireId(request.threadId, "thread_id"),
-        caller(handlerContext),
+        caller(handlerContext.requestHeader),
       );
       return create(GetThreadResponseSchema, { thread: threadToProto(thread) });
     },
@@ -69,7 +69,7 @@ export function createThreadService(
         return domain;
       });
       const threads = await engine.listThreads({
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         agent: request.agent === "" ? undefined : request.agent,
         statuses: statuses.length === 0 ? undefined : statuses,
         after: decodePageToken(request.pageToken, threadPosition),
@@ -86,7 +86,10 @@ export function createThreadService(
     },
 
     async deleteThread(request, handlerContext) {
-      await engine.deleteThread(requireId(request.threadId, "thread_id"), caller(handlerContext));
+      await engine.deleteThread(
+        requireId(request.threadId, "thread_id"),
+        caller(handlerContext.requestHeader),
+      );
       return create(DeleteThreadResponseSchema, {});
     },
 
@@ -111,7 +114,7 @@ export function createThreadService(
       }
       const result = await engine.sendMessage({
         threadId,
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         message,
         onBusy,
       });
@@ -127,7 +130,11 @@ export function createThreadService(
       if (request.message === undefined)
         throw invalidArgument([{ field: "message", description: "is required" }]);
       const message = messageFromProto(context, request.message, "message", { requireUser: false });
-      const result = await engine.addMessage({ threadId, owner: caller(handlerContext), message });
+      const result = await engine.addMessage({
+        threadId,
+        owner: caller(handlerContext.requestHeader),
+        message,
+      });
       return create(AddMessageResponseSchema, {
         message: messageToProto(result.message),
         thread: threadToProto(result.thread),
@@ -139,7 +146,7 @@ export function createThreadService(
       if (request.prompt !== undefined) requireText(request.prompt, "prompt");
       const thread = await engine.resumeThread({
         threadId,
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         prompt: request.prompt,
       });
       return create(ResumeThreadResponseSchema, { thread: threadToProto(thread) });
@@ -148,7 +155,7 @@ export function createThreadService(
     async stopThread(request, handlerContext) {
       const thread = await engine.stopThread(
         requireId(request.threadId, "thread_id"),
-        caller(handlerContext),
+        caller(handlerContext.requestHeader),
       );
       return create(StopThreadResponseSchema, { thread: threadToProto(thread) });
     },
@@ -158,7 +165,7 @@ export function createThreadService(
       const after = decodePageToken(request.pageToken, messagePosition);
       const messages = await engine.listMessages({
         threadId: requireId(request.threadId, "thread_id"),
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         afterPosition: after?.position,
         includeSystem: request.includeSystem,
         limit: limit + 1,

@@ -39,7 +39,7 @@ export function createToolCallService(
     async addToolResult(request, handlerContext) {
       const result = await engine.completeToolCall({
         ...ids(request),
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         result: protoValueToJson(request.result) ?? null,
       });
       return create(AddToolResultResponseSchema, {
@@ -51,7 +51,7 @@ export function createToolCallService(
     async addToolError(request, handlerContext) {
       const result = await engine.completeToolCall({
         ...ids(request),
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         error: requireText(request.error, "error"),
       });
       return create(AddToolErrorResponseSchema, {
@@ -63,14 +63,17 @@ export function createToolCallService(
     async setToolCallTimeout(request, handlerContext) {
       const toolCall = await engine.setToolCallTimeout({
         ...ids(request),
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         timeoutMs: request.timeout === undefined ? null : durationMs(request.timeout),
       });
       return create(SetToolCallTimeoutResponseSchema, { toolCall: toolCallToProto(toolCall) });
     },
 
     async getToolCall(request, handlerContext) {
-      const toolCall = await engine.getToolCall({ ...ids(request), owner: caller(handlerContext) });
+      const toolCall = await engine.getToolCall({
+        ...ids(request),
+        owner: caller(handlerContext.requestHeader),
+      });
       return create(GetToolCallResponseSchema, { toolCall: toolCallToProto(toolCall) });
     },
 
@@ -84,7 +87,7 @@ export function createToolCallService(
       });
       const calls = await engine.listToolCalls({
         threadId: requireId(request.threadId, "thread_id"),
-        owner: caller(handlerContext),
+        owner: caller(handlerContext.requestHeader),
         statuses: statuses.length === 0 ? undefined : statuses,
         after: decodePageToken(request.pageToken, toolCallPosition),
         limit: limit + 1,

@@ -82,6 +82,11 @@ export interface ThreadRecord {
   metadata: JsonObject;
   createdAt: number;
   updatedAt: number;
+  /**
+   * How many messages wait in the thread's queue (X3); kept by the store's enqueueMessage and
+   * takeQueuedMessages, so it is never patched directly.
+   */
+  queuedMessageCount: number;
 }
 
 export type MessageRole = UIMessage["role"];

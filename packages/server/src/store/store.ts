@@ -61,7 +61,10 @@ export interface ListToolCallsQuery {
 
 /** Fields of a thread the engine changes; the store bumps `version` and sets `updatedAt`. */
 export type ThreadPatch = Partial<
-  Omit<ThreadRecord, "threadId" | "agent" | "owner" | "createdAt" | "version" | "updatedAt">
+  Omit<
+    ThreadRecord,
+    "threadId" | "agent" | "owner" | "createdAt" | "version" | "updatedAt" | "queuedMessageCount"
+  >
 >;
 export type StreamPatch = Partial<
   Pick<StreamRecord, "status" | "lockId" | "heartbeatAt" | "abortReason" | "endedAt">
@@ -89,13 +92,20 @@ export interface NewJob {
   runAt: number;
 }
 
-/** A message waiting for the current tool loop to end (X3 ENQUEUE). */
+/**
+ * How a queued message was sent (X3): ENQUEUE waits for the loop to complete (through a stop, for
+ * the next SendMessage or ResumeThread); INTERRUPT runs once the stopped turn saved its answer.
+ */
+export type QueuedMessagePolicy = "enqueue" | "interrupt";
+
+/** A message waiting for the current tool loop to end (X3 ENQUEUE, INTERRUPT). */
 export interface QueuedMessageRecord {
   threadId: string;
   /** Order of arrival within the thread, from 0. */
   queuePosition: number;
   message: Omit<MessageRecord, "position" | "committedSeq" | "threadId">;
   enqueuedAt: number;
+  busyPolicy: QueuedMessagePolicy;
 }
 
 /** Reads that need no transaction. Inside a transaction they see its own writes. */
@@ -190,8 +200,9 @@ export interface StoreTransaction extends StoreReader {
     now: number,
   ): Promise<ToolCallRecord>;
 
+  /** Queues a message and counts it in the thread's `queuedMessageCount`. */
   enqueueMessage(message: Omit<QueuedMessageRecord, "queuePosition">): Promise<QueuedMessageRecord>;
-  /** Removes and returns the thread's queued messages, in order. */
+  /** Removes and returns the thread's queued messages, in order; the thread's count becomes 0. */
   takeQueuedMessages(threadId: string): Promise<QueuedMessageRecord[]>;
 
   upsertTool(tool: ToolDefinitionRecord): Promise<void>;

@@ -88,6 +88,12 @@ export interface ToolTransport {
   }): Promise<void>;
   /** Whether an attempt is executing in this process (for recovery, B20). */
   isExecutingLocally(threadId: string, toolCallId: string): boolean;
+  /**
+   * Whether `runnerId` names an in-process runner (of this process or an earlier one): its
+   * executions end with its process, so on a store no other process uses (SQLite) the ones found at
+   * start-up are dead and are re-dispatched at once (B20).
+   */
+  isInProcessRunner(runnerId: string): boolean;
   /** Stops taking work and waits for in-flight executions to end or be handed back. */
   close(): Promise<void>;
 }

@@ -71,7 +71,7 @@ export function retryStateToProto(state: RetryStateRecord): RetryState {
   });
 }
 
-export function threadToProto(thread: ThreadRecord, queuedMessageCount = 0): Thread {
+export function threadToProto(thread: ThreadRecord): Thread {
   const { failure } = thread;
   return create(ThreadSchema, {
     threadId: thread.threadId,
@@ -103,7 +103,7 @@ export function threadToProto(thread: ThreadRecord, queuedMessageCount = 0): Thr
             failTime: timestampFromMs(failure.failedAt),
           }),
     version: BigInt(thread.version),
-    queuedMessageCount,
+    queuedMessageCount: thread.queuedMessageCount,
   });
 }
 

@@ -16,7 +16,8 @@ async function seedEverything(store: Store) {
     job: await tx.scheduleJob(newJob({ type: "tool_deadline", threadId: thread.threadId }), T0),
   }));
   return {
-    thread,
+    // The queued message is counted on the thread (X3).
+    thread: { ...thread, queuedMessageCount: 1 },
     messages,
     streams: [first.stream, second.stream],
     deltas: [...first.deltas, ...second.deltas],

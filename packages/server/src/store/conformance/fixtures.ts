@@ -97,6 +97,7 @@ export function threadRecord(overrides: Partial<ThreadRecord> = {}): ThreadRecor
     metadata: {},
     createdAt: T0,
     updatedAt: T0,
+    queuedMessageCount: 0,
     ...overrides,
   };
 }
@@ -264,6 +265,7 @@ export function queuedMessage(
       ...overrides,
     },
     enqueuedAt: T0 + 3,
+    busyPolicy: "enqueue",
   };
 }
 

@@ -15,7 +15,7 @@ export function describeQueueAndToolConformance(context: ConformanceContext): vo
           usage: usage(3),
           role: "assistant",
         }),
-        queuedMessage(thread.threadId, { metadata: null }),
+        { ...queuedMessage(thread.threadId, { metadata: null }), busyPolicy: "interrupt" as const },
       ];
       const enqueued = await context.store.transaction(async (tx) => {
         const result: QueuedMessageRecord[] = [];
@@ -46,6 +46,21 @@ export function describeQueueAndToolConformance(context: ConformanceContext): vo
         await context.store.transaction((tx) => tx.takeQueuedMessages(thread.threadId)),
       ).toEqual([]);
       expect(await context.store.listQueuedMessages(other.threadId)).toHaveLength(1);
+    });
+
+    it("counts a thread's queued messages on the thread (X3 queued_message_count)", async () => {
+      const thread = await seedThread(context.store);
+      const other = await seedThread(context.store);
+      await context.store.transaction(async (tx) => {
+        await tx.enqueueMessage(queuedMessage(thread.threadId));
+        await tx.enqueueMessage(queuedMessage(thread.threadId));
+        await tx.enqueueMessage(queuedMessage(other.threadId));
+      });
+      expect((await context.store.getThread(thread.threadId))?.queuedMessageCount).toBe(2);
+      expect((await context.store.getThread(other.threadId))?.queuedMessageCount).toBe(1);
+      await context.store.transaction((tx) => tx.takeQueuedMessages(thread.threadId));
+      expect((await context.store.getThread(thread.threadId))?.queuedMessageCount).toBe(0);
+      expect((await context.store.getThread(other.threadId))?.queuedMessageCount).toBe(1);
     });
   });
 

@@ -8,6 +8,7 @@ import type {
   ToolExecutionState,
   ToolKind,
 } from "../records.js";
+import type { QueuedMessagePolicy } from "../store.js";
 
 /** A boolean column: INTEGER 0/1 on SQLite, BOOLEAN on PostgreSQL (StoreDialect.encodeBoolean). */
 export type BooleanColumn = number | boolean;
@@ -39,6 +40,7 @@ export interface ThreadsTable {
   metadata: JsonText;
   created_at: Millis;
   updated_at: Millis;
+  queued_message_count: number;
 }
 
 export interface MessagesTable {
@@ -110,6 +112,7 @@ export interface QueuedMessagesTable {
   usage: JsonText | null;
   created_at: Millis;
   enqueued_at: Millis;
+  busy_policy: QueuedMessagePolicy;
 }
 
 export interface ToolsTable {

@@ -25,6 +25,7 @@ function queuedMessageFromRow(row: QueuedMessagesTable): QueuedMessageRecord {
       createdAt: row.created_at,
     },
     enqueuedAt: row.enqueued_at,
+    busyPolicy: row.busy_policy,
   };
 }
 
@@ -67,7 +68,13 @@ export async function enqueueMessage(
       usage: encodeNullableJson(message.usage),
       created_at: message.createdAt,
       enqueued_at: queued.enqueuedAt,
+      busy_policy: queued.busyPolicy,
     })
+    .execute();
+  await ctx.db
+    .updateTable("threads")
+    .set((eb) => ({ queued_message_count: eb("queued_message_count", "+", 1) }))
+    .where("thread_id", "=", queued.threadId)
     .execute();
   return { ...queued, queuePosition };
 }
@@ -81,6 +88,13 @@ export async function takeQueuedMessages(
     .where("thread_id", "=", threadId)
     .returningAll()
     .execute();
+  if (rows.length > 0) {
+    await ctx.db
+      .updateTable("threads")
+      .set({ queued_message_count: 0 })
+      .where("thread_id", "=", threadId)
+      .execute();
+  }
   // RETURNING has no defined order.
   return rows.map(queuedMessageFromRow).sort((a, b) => a.queuePosition - b.queuePosition);
 }

@@ -39,6 +39,7 @@ function threadFromRow(row: ThreadsTable): ThreadRecord {
     metadata: decodeJson<JsonObject>(row.metadata),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    queuedMessageCount: row.queued_message_count,
   };
 }
 
@@ -60,6 +61,7 @@ function threadToRow(thread: ThreadRecord, dialect: StoreDialect): ThreadsTable 
     metadata: encodeJson(thread.metadata),
     created_at: thread.createdAt,
     updated_at: thread.updatedAt,
+    queued_message_count: thread.queuedMessageCount,
   };
 }
 

@@ -75,6 +75,8 @@ describe("SQLite store", () => {
     try {
       expect(raw.prepare("select version, name from schema_migrations").all()).toEqual([
         { version: 1, name: "initial_schema" },
+        { version: 2, name: "queued_message_policy" },
+        { version: 3, name: "jobs_by_type_and_time" },
       ]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' order by name")

@@ -7,6 +7,7 @@ import type { Store } from "../store.js";
 import { ImmediateTransactionSqliteDialect } from "./immediate-sqlite-dialect.js";
 import { openSqliteDatabase } from "./open-sqlite-database.js";
 import { sqliteStoreDialect } from "./sqlite-store-dialect.js";
+import { withStatementCache } from "./statement-cache.js";
 
 export interface SqliteStoreOptions {
   /** The database file (its folder must exist), or ":memory:" for a private in-memory database. */
@@ -42,7 +43,7 @@ function withDefaults(options: SqliteStoreOptions): Required<SqliteStoreOptions>
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const { path, busyTimeoutMs, maxTransactionAttempts } = withDefaults(options);
   const dialect = new ImmediateTransactionSqliteDialect({
-    database: async () => openSqliteDatabase(path, busyTimeoutMs),
+    database: async () => withStatementCache(openSqliteDatabase(path, busyTimeoutMs)),
   });
   const db = new Kysely<Database>({ dialect });
   // The embedded deployment: one server process owns the file (DESIGN §2).

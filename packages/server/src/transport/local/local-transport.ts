@@ -10,15 +10,26 @@ export interface LocalTransportOptions {
   tools: readonly ToolDefinition[];
   /** Most tool executions at once (the reference's tool workpool). @default 16 */
   maxConcurrentTools?: number;
-  /** Identifies this process in ToolCall.runner_id. */
+  /** Identifies this process in ToolCall.runner_id; starts with {@link LOCAL_RUNNER_ID_PREFIX}. */
   runnerId: string;
   logger: Logger;
   now(): number;
 }
 
+/** Every in-process runner id starts with this, so a later process recognises them (B20). */
+export const LOCAL_RUNNER_ID_PREFIX = "local:";
+
+/** How often a running tool reports it is alive; well within recovery's silence limit (60 s). */
+const TOOL_HEARTBEAT_INTERVAL_MS = 20_000;
+
 const executionKey = (threadId: string, toolCallId: string) => `${threadId}\u0000${toolCallId}`;
 
 export function createLocalTransport(options: LocalTransportOptions): ToolTransport {
+  if (!options.runnerId.startsWith(LOCAL_RUNNER_ID_PREFIX)) {
+    throw new RangeError(
+      `runnerId must start with "${LOCAL_RUNNER_ID_PREFIX}": ${options.runnerId}`,
+    );
+  }
   const tools = new Map(options.tools.map((tool) => [tool.name, tool]));
   const maxConcurrent = options.maxConcurrentTools ?? 16;
   /** Executions held by this process, queued or running, by thread and call. */
@@ -50,9 +61,19 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
     const report = sink;
     if (report === undefined) return;
     const tool = tools.get(task.toolName);
-    await report.onProgress({ ...identify(task), state: "running" });
+    // Heartbeats show the execution alive (X9), so recovery never re-dispatches it (B20).
+    const heartbeat = () =>
+      report.onProgress({ ...identify(task), state: "running" }).catch((error: unknown) => {
+        options.logger.warn(
+          { err: error, threadId: task.threadId, toolCallId: task.toolCallId },
+          "tool heartbeat failed",
+        );
+      });
+    await heartbeat();
+    const heartbeats = setInterval(() => void heartbeat(), TOOL_HEARTBEAT_INTERVAL_MS);
+    heartbeats.unref();
     const startedAt = options.now();
-    const result = await executeTool(tool, task, signal);
+    const result = await executeTool(tool, task, signal).finally(() => clearInterval(heartbeats));
     const base = { ...identify(task), durationMs: options.now() - startedAt };
     try {
       if (result.type === "result")
@@ -96,6 +117,9 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
     },
     isExecutingLocally(threadId, toolCallId) {
       return held.has(executionKey(threadId, toolCallId));
+    },
+    isInProcessRunner(runnerId) {
+      return runnerId.startsWith(LOCAL_RUNNER_ID_PREFIX);
     },
     async close() {
       closed = true;

@@ -326,8 +326,9 @@ export type SendMessageResponse = Message<"durable_agents.v1.SendMessageResponse
   message?: Message$1 | undefined;
 
   /**
-   * enqueued is true when on_busy was BUSY_POLICY_ENQUEUE and the message waits for the current
-   * loop to end.
+   * enqueued is true when the message waits instead of running now: with BUSY_POLICY_ENQUEUE until
+   * the current loop ends, with BUSY_POLICY_INTERRUPT until the interrupted turn has saved its
+   * partial answer (X3).
    *
    * @generated from field: bool enqueued = 3;
    */

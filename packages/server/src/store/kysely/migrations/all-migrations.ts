@@ -1,5 +1,11 @@
 import { initialSchema } from "./001-initial-schema.js";
+import { queuedMessagePolicy } from "./002-queued-message-policy.js";
+import { jobsByTypeAndTime } from "./003-jobs-by-type-and-time.js";
 import type { Migration } from "./migration.js";
 
 /** Every migration, by version. */
-export const ALL_MIGRATIONS: readonly Migration[] = [initialSchema];
+export const ALL_MIGRATIONS: readonly Migration[] = [
+  initialSchema,
+  queuedMessagePolicy,
+  jobsByTypeAndTime,
+];

@@ -1,0 +1,204 @@
+// The durable figures: the embedded server (SQLite temp file, port 0, in-process tools) driven
+// through real HTTP/2 gRPC. One tool loop is SendMessage → the model calls `noop` → the tool runs
+// → the model answers with 50 deltas → the answer is committed and the thread is COMPLETED, seen
+// on a WatchThread stream opened before the clock starts (as a client watching its thread would).
+import type { Client } from "@connectrpc/connect";
+import { protoToUIMessage } from "@durable-agents/core";
+import { Role, type StreamService, ThreadStatus } from "@durable-agents/core/proto";
+import type { ProgrammaticAgent, StreamingOptions } from "@durable-agents/server";
+import { defineTool } from "@durable-agents/tool-runner";
+import { z } from "zod";
+import { listAllMessages, outline, textOf } from "../support/conversation.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { ANSWER_TEXT, createInstantToolLoopModel, NOOP_TOOL_NAME } from "./instant-model.js";
+import { type MeasureOptions, measure, type Sample } from "./measure.js";
+
+/** The streaming options a programmatic agent gets when it gives none (createServer). */
+export const DEFAULT_STREAMING: StreamingOptions = {
+  saveDeltas: true,
+  throttleMs: 250,
+  includeToolInputDeltas: false,
+};
+
+/** The agents measured, each with its own instant model. */
+export const BENCH_AGENTS = {
+  /** No streaming options: the defaults (DEFAULT_STREAMING). */
+  defaults: "bench",
+  /** Every chunk written as soon as it arrives. */
+  throttle0: "bench_throttle_0",
+  /** No delta rows at all: only the committed messages. */
+  noDeltas: "bench_no_deltas",
+} as const;
+
+function benchAgents(): ProgrammaticAgent[] {
+  const tools = [NOOP_TOOL_NAME];
+  return [
+    { name: BENCH_AGENTS.defaults, model: createInstantToolLoopModel(), tools },
+    {
+      name: BENCH_AGENTS.throttle0,
+      model: createInstantToolLoopModel(),
+      tools,
+      streaming: { ...DEFAULT_STREAMING, throttleMs: 0 },
+    },
+    {
+      name: BENCH_AGENTS.noDeltas,
+      model: createInstantToolLoopModel(),
+      tools,
+      streaming: { ...DEFAULT_STREAMING, saveDeltas: false },
+    },
+  ];
+}
+
+/** Runs `use` against a fresh bench server (new SQLite file, port 0) and closes it after. */
+export async function withBenchServer(use: (test: TestServer) => Promise<void>): Promise<void> {
+  const test = await startBenchServer();
+  try {
+    await use(test);
+  } finally {
+    await test.close();
+  }
+}
+
+export function startBenchServer(): Promise<TestServer> {
+  return startTestServer({
+    tools: [
+      defineTool({
+        name: NOOP_TOOL_NAME,
+        description: "Does nothing.",
+        args: z.object({}),
+        handler: async () => ({}),
+      }),
+    ],
+    agents: benchAgents(),
+  });
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: unknown) => void = () => {};
+  const promise = new Promise<T>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  // Rejections are observed by whoever awaits; this keeps an unawaited one from crashing the run.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/** A WatchThread call that resolves `ready` on its snapshot and `answered` on the loop's end. */
+interface LoopWatch {
+  ready: Promise<void>;
+  answered: Promise<void>;
+  close(): void;
+}
+
+function watchLoop(
+  streams: Client<typeof StreamService>,
+  threadId: string,
+  timeoutMs: number,
+): LoopWatch {
+  const ready = deferred<void>();
+  const answered = deferred<void>();
+  // Connect's iterators do not cancel the call when a loop leaves early: the signal does.
+  const closed = new AbortController();
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([closed.signal, deadline]);
+  let answerCommitted = false;
+  let loopEnded = false;
+  const consume = async () => {
+    for await (const { event } of streams.watchThread({ threadId }, { signal })) {
+      if (event.case === "snapshot") ready.resolve();
+      if (event.case === "message" && event.value.role === Role.ASSISTANT) {
+        answerCommitted ||= textOf(protoToUIMessage(event.value)) === ANSWER_TEXT;
+      }
+      if (event.case === "thread") {
+        const thread = event.value;
+        if (thread.status === ThreadStatus.FAILED) throw new Error(`thread ${threadId} failed`);
+        // A new thread is COMPLETED at seq 0; the tool loop's two turns end it at seq ≥ 2.
+        loopEnded ||=
+          thread.status === ThreadStatus.COMPLETED &&
+          thread.activeStreamId === undefined &&
+          thread.seq >= 2n;
+      }
+      if (answerCommitted && loopEnded) {
+        answered.resolve();
+        return;
+      }
+    }
+    throw new Error(`the watch of thread ${threadId} ended before the answer`);
+  };
+  consume().then(
+    () => closed.abort(),
+    (error: unknown) => {
+      const reason = deadline.aborted
+        ? new Error(`thread ${threadId} did not answer within ${timeoutMs} ms`)
+        : error;
+      ready.reject(reason);
+      answered.reject(reason);
+    },
+  );
+  return { ready: ready.promise, answered: answered.promise, close: () => closed.abort() };
+}
+
+/** The embedded tool loop of one agent, timed from SendMessage to the committed answer. */
+export async function measureToolLoop(
+  test: TestServer,
+  agent: string,
+  options: MeasureOptions,
+): Promise<Sample> {
+  let lastThreadId = "";
+  const sample = await measure(
+    options,
+    async () => {
+      const { thread } = await test.threads.createThread({ agent });
+      const threadId = thread?.threadId ?? "";
+      const watch = watchLoop(test.streams, threadId, 30_000);
+      await watch.ready;
+      lastThreadId = threadId;
+      return { threadId, watch };
+    },
+    async ({ threadId, watch }) => {
+      try {
+        await test.threads.sendMessage({ threadId, content: { case: "prompt", value: "go" } });
+        await watch.answered;
+      } finally {
+        watch.close();
+      }
+    },
+  );
+  await assertToolLoopConversation(test, lastThreadId);
+  return sample;
+}
+
+/** Checks the last measured thread holds the whole loop, so a figure never times a shortcut. */
+async function assertToolLoopConversation(test: TestServer, threadId: string): Promise<void> {
+  const actual = JSON.stringify(outline(await listAllMessages(test.threads, threadId)));
+  const expected = JSON.stringify([
+    ["user", "text:go"],
+    ["assistant", `tool-${NOOP_TOOL_NAME}:output-available`, `text:${ANSWER_TEXT}`],
+  ]);
+  if (actual !== expected) {
+    throw new Error(`unexpected conversation in ${threadId}: ${actual}`);
+  }
+}
+
+/** One connect-node unary round trip on the same server: GetThread of an existing thread. */
+export async function measureGetThread(test: TestServer, options: MeasureOptions): Promise<Sample> {
+  const { thread } = await test.threads.createThread({ agent: BENCH_AGENTS.defaults });
+  const threadId = thread?.threadId ?? "";
+  return measure(
+    options,
+    () => undefined,
+    async () => {
+      const response = await test.threads.getThread({ threadId });
+      if (response.thread?.threadId !== threadId)
+        throw new Error("GetThread returned another thread");
+    },
+  );
+}
