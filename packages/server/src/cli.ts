@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `durable-agents serve [--config FILE] [--listen HOST:PORT]` (DESIGN §5): runs the server until
 // SIGTERM or SIGINT, then shuts down gracefully.
+import { spawn } from "node:child_process";
 import pino from "pino";
 import { loadServerConfig } from "./config/config.js";
 import { isConfigError } from "./config/config-error.js";
 import { createServer } from "./server.js";
 
-const USAGE = "usage: durable-agents serve [--config FILE] [--listen HOST:PORT]";
+const USAGE = `usage: durable-agents serve [--config FILE] [--listen HOST:PORT]
+       durable-agents chat [--url URL] [--agent NAME] [--thread ID]`;
 
 async function serve(argv: readonly string[]): Promise<void> {
   const logger = pino({ name: "durable-agents" });
@@ -29,9 +31,30 @@ async function serve(argv: readonly string[]): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
 }
 
+/**
+ * `durable-agents chat` is the client package's terminal chat (`durable-agents-chat`). It runs as
+ * its own program: the server never imports the client (DESIGN §2).
+ */
+function chat(argv: readonly string[]): void {
+  const child = spawn("durable-agents-chat", argv, { stdio: "inherit" });
+  // Ctrl-C reaches the whole terminal's process group: the chat handles it (StopThread), so this
+  // forwarding process must not die of it.
+  process.on("SIGINT", () => undefined);
+  child.on("error", (error: NodeJS.ErrnoException) => {
+    console.error(
+      error.code === "ENOENT"
+        ? "durable-agents chat needs @durable-agents/client (its durable-agents-chat program) installed"
+        : error.message,
+    );
+    process.exit(2);
+  });
+  child.on("exit", (code, signal) => process.exit(code ?? (signal === null ? 0 : 1)));
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === "serve") return serve(rest);
+  if (command === "chat") return chat(rest);
   console.error(command === undefined ? USAGE : `unknown command "${command}"\n${USAGE}`);
   process.exit(2);
 }
