@@ -10,18 +10,9 @@ import {
   ToolCallNotPendingError,
 } from "./errors.js";
 import { JOB, toolCallKey } from "./jobs.js";
-import type { Owner } from "./thread-operations.js";
+import { getThread, type Owner } from "./thread-operations.js";
 import { applyToolFailure, finishToolCall } from "./tool-calls.js";
 import { mutate } from "./unit-of-work.js";
-
-async function assertOwnedThread(
-  context: EngineContext,
-  threadId: string,
-  owner: Owner,
-): Promise<void> {
-  const thread = await context.store.getThread(threadId);
-  if (thread === undefined || thread.owner !== owner) throw new ThreadNotFoundError(threadId);
-}
 
 /** AddToolResult / AddToolError (B17): `applied` is false for a call that was already finished. */
 export async function completeToolCall(
@@ -31,7 +22,7 @@ export async function completeToolCall(
     | { error: string }
   ),
 ): Promise<{ applied: boolean; toolCall: ToolCallRecord }> {
-  await assertOwnedThread(context, input.threadId, input.owner);
+  await getThread(context, input.threadId, input.owner);
   return mutate(context, (tx, changes) =>
     finishToolCall(
       context,
@@ -77,7 +68,7 @@ export async function setToolCallTimeout(
       { field: "timeout", description: "must be positive; leave it unset for no timeout" },
     ]);
   }
-  await assertOwnedThread(context, input.threadId, input.owner);
+  await getThread(context, input.threadId, input.owner);
   return mutate(context, async (tx, changes) => {
     const thread = await tx.lockThread(input.threadId);
     if (thread === undefined) throw new ThreadNotFoundError(input.threadId);
@@ -121,7 +112,7 @@ export async function getToolCall(
   context: EngineContext,
   input: { threadId: string; toolCallId: string; owner: Owner },
 ): Promise<ToolCallRecord> {
-  await assertOwnedThread(context, input.threadId, input.owner);
+  await getThread(context, input.threadId, input.owner);
   const call = await context.store.getToolCall(input.threadId, input.toolCallId);
   if (call === undefined) throw new ToolCallNotFoundError(input.threadId, input.toolCallId);
   return call;
@@ -137,7 +128,7 @@ export async function listToolCalls(
     limit: number;
   },
 ): Promise<ToolCallRecord[]> {
-  await assertOwnedThread(context, input.threadId, input.owner);
+  await getThread(context, input.threadId, input.owner);
   return context.store.listToolCalls(input.threadId, input);
 }
 

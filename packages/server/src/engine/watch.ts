@@ -13,9 +13,8 @@ import type {
 } from "../store/records.js";
 import type { DeltaPosition } from "../store/store.js";
 import type { EngineContext } from "./context.js";
-import { ThreadNotFoundError } from "./errors.js";
 import { readAllMessages } from "./model-messages.js";
-import type { Owner } from "./thread-operations.js";
+import { getThread, type Owner } from "./thread-operations.js";
 
 /** Every delta of a stream is after this position within it. */
 export const BEFORE_STREAM_END = Number.MAX_SAFE_INTEGER;
@@ -225,16 +224,6 @@ class DeltaFollower {
   }
 }
 
-async function ownedThread(
-  context: EngineContext,
-  threadId: string,
-  owner: Owner,
-): Promise<ThreadRecord> {
-  const thread = await context.store.getThread(threadId);
-  if (thread === undefined || thread.owner !== owner) throw new ThreadNotFoundError(threadId);
-  return thread;
-}
-
 /** StreamUpdates (X1): deltas and stream states; a snapshot replaces deltas that were deleted. */
 export async function* streamUpdates(
   context: EngineContext,
@@ -249,7 +238,7 @@ export async function* streamUpdates(
 ): AsyncGenerator<{ update: WatchUpdate; cursor: DeltaPosition }> {
   const inbox = new EventInbox(context, request.threadId);
   try {
-    const thread = await ownedThread(context, request.threadId, request.owner);
+    const thread = await getThread(context, request.threadId, request.owner);
     const requested = request.after ?? {
       streamSeq: request.fromSeq - 1,
       deltaSeq: BEFORE_STREAM_END,
@@ -296,7 +285,7 @@ export async function* watchThread(
 ): AsyncGenerator<{ update: WatchUpdate; cursor: WatchCursor }> {
   const inbox = new EventInbox(context, request.threadId);
   try {
-    const thread = await ownedThread(context, request.threadId, request.owner);
+    const thread = await getThread(context, request.threadId, request.owner);
     let threadVersion = request.after?.threadVersion ?? 0;
     let lastRetryAt = thread.retryState?.nextRetryAt;
     const follower = new DeltaFollower(
