@@ -175,7 +175,7 @@ function approvalToProto(approval: FlatApproval): ToolApproval | null {
   return create(ToolApprovalSchema, {
     id,
     approved,
-    descriptor: jsonToProtoValue(descriptor),
+    approvalDescriptor: jsonToProtoValue(descriptor),
     reason,
     signature,
     inputSchemaInput: jsonToProtoValue(inputSchemaInput),
@@ -186,7 +186,7 @@ function approvalFromProto(approval: ToolApproval): object {
   return omitUndefined({
     id: approval.id,
     approved: approval.approved,
-    descriptor: protoValueToJson(approval.descriptor),
+    descriptor: protoValueToJson(approval.approvalDescriptor),
     reason: approval.reason,
     signature: approval.signature,
     inputSchemaInput: protoValueToJson(approval.inputSchemaInput),
