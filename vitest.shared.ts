@@ -9,6 +9,7 @@ const workspaceEntryPoints: Record<string, string> = {
   "@durable-agents/core/proto": "core/src/proto.ts",
   "@durable-agents/server": "server/src/index.ts",
   "@durable-agents/client": "client/src/index.ts",
+  "@durable-agents/client/react": "client/src/react/index.ts",
   "@durable-agents/tool-runner": "tool-runner/src/index.ts",
 };
 

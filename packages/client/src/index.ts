@@ -1,3 +1,98 @@
-// @durable-agents/client: createAgentClient, watchThread and the terminal chat arrive with
-// issue #6. The package exists now so the workspace, its build and its lint have their final shape.
-export {};
+// The public surface of @durable-agents/client for Node (the package's default entry). Browsers
+// and bundlers get ./browser.ts through the "browser" export condition: the same names, with
+// transports over the Fetch API. React hooks are the subpath @durable-agents/client/react.
+
+export type {
+  AgentClient,
+  AgentServices,
+  CreateThreadInput,
+  ListMessagesOptions,
+  ListMessagesResult,
+  ListThreadsOptions,
+  ListToolCallsOptions,
+  PageOptions,
+  SendMessageOptions,
+  SendMessageResult,
+  StreamUpdatesOptions,
+  ToolCallResult,
+  WatchThreadEventsOptions,
+} from "./agent-client.js";
+export { createAgentClientOnTransport } from "./agent-client.js";
+export { createAgentClient } from "./create-agent-client.js";
+export type {
+  AgentClientErrorInit,
+  ErrorCode,
+  ErrorReasonName,
+  FieldViolation,
+} from "./errors.js";
+export {
+  AgentClientError,
+  AlreadyExistsError,
+  CanceledError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  isAgentClientError,
+  isAlreadyExistsError,
+  isCanceledError,
+  isDeadlineExceededError,
+  isFailedPreconditionError,
+  isInternalError,
+  isInvalidArgumentError,
+  isNotFoundError,
+  isPermissionDeniedError,
+  isProtocolError,
+  isResourceExhaustedError,
+  isUnauthenticatedError,
+  isUnavailableError,
+  isUnimplementedError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProtocolError,
+  ResourceExhaustedError,
+  toAgentClientError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnimplementedError,
+} from "./errors.js";
+export type { AgentClientOptions, CallOptions, HeadersInit, Protocol } from "./options.js";
+export type { TokenSource } from "./transport/call-headers.js";
+export type {
+  Agent,
+  BackoffPolicy,
+  BusyPolicy,
+  Connection,
+  Delta,
+  ErrorKind,
+  MessageDetails,
+  RetryState,
+  StreamCursor,
+  StreamingOptions,
+  StreamState,
+  StreamStatus,
+  StreamUpdate,
+  StuckReason,
+  StuckThread,
+  StuckToolCall,
+  Thread,
+  ThreadFailure,
+  ThreadSnapshot,
+  ThreadStatus,
+  ThreadView,
+  ToolCall,
+  ToolCallStatus,
+  ToolDefinition,
+  ToolDefinitionInput,
+  ToolExecutionState,
+  ToolKind,
+  ToolRetryPolicy,
+  TurnRetryPolicy,
+  WatchCursor,
+  WatchEvent,
+} from "./types.js";
+export type {
+  ReconnectInfo,
+  ReconnectOptions,
+  WatchThreadOptions,
+} from "./watch/watch-thread.js";

@@ -13,15 +13,16 @@ import {
   ThreadService,
   ToolCallService,
 } from "@durable-agents/core/proto";
-import type { ToolDefinition } from "@durable-agents/tool-runner";
+import { createDemoTools, type ToolDefinition } from "@durable-agents/tool-runner";
 import pino, { type Logger } from "pino";
 import type { ServerConfig } from "./config/server-config.js";
 import { withDefaults } from "./config/server-config.js";
 import type { AgentDefinition, EngineTimings, ToolPolicy } from "./engine/context.js";
 import { createEngine, type Engine } from "./engine/engine.js";
 import type { EngineHooks } from "./engine/hooks.js";
+import type { EventBus } from "./events/event-bus.js";
 import { createLocalEventBus } from "./events/local-event-bus.js";
-import { createDemoTools } from "./models/demo/demo-tool-handlers.js";
+import { createNatsEventBus } from "./events/nats-event-bus.js";
 import { createModelRegistry } from "./models/model-registry.js";
 import { startListener } from "./net/listener.js";
 import { createAdminService } from "./rpc/admin-service.js";
@@ -34,11 +35,20 @@ import { createHealthService } from "./rpc/health/health-service.js";
 import { registerServerReflection } from "./rpc/reflection/reflection-service.js";
 import { createStreamService } from "./rpc/stream-service.js";
 import { createThreadService } from "./rpc/thread-service.js";
-import { createToolCallService } from "./rpc/tool-call-service.js";
+import { createToolCallService, registerTools } from "./rpc/tool-call-service.js";
 import { createStore } from "./store/create-store.js";
 import type { ToolRetryPolicyRecord } from "./store/records.js";
 import type { Store } from "./store/store.js";
 import { createLocalTransport } from "./transport/local/local-transport.js";
+import { connectNats } from "./transport/nats/nats-connection.js";
+import { natsNames } from "./transport/nats/nats-names.js";
+import { createNatsTransport } from "./transport/nats/nats-transport.js";
+import {
+  serveToolRegistrations,
+  type ToolRegistrations,
+} from "./transport/nats/tool-registrations.js";
+import { withLocalTools } from "./transport/nats/with-local-tools.js";
+import type { ToolTransport } from "./transport/tool-transport.js";
 
 /** An agent defined in code: a live AI SDK model or a "<provider>:<model id>", and hooks. */
 export interface ProgrammaticAgent
@@ -167,20 +177,50 @@ export async function createServer(
   const demoTools = config.demo ? createDemoTools() : [];
   const tools = [...demoTools.filter((tool) => !ownToolNames.has(tool.name)), ...ownTools];
   const instanceId = randomUUID();
-  const bus = createLocalEventBus();
-  const transport = createLocalTransport({
-    tools,
+  // With NATS (the scaled deployment) tools run in runner processes, unless `nats.localTools`
+  // keeps this process's own tools in-process; the event bus reaches every replica.
+  const nats =
+    config.nats === null
+      ? undefined
+      : {
+          link: await connectNats(config.nats, {
+            name: `durable-agents-server ${instanceId}`,
+            logger,
+          }),
+          names: natsNames(config.nats.prefix),
+        };
+  const inProcessTools = config.nats === null || config.nats.localTools ? tools : [];
+  if (config.nats !== null && !config.nats.localTools && ownTools.length > 0) {
+    logger.warn(
+      { tools: ownTools.map((tool) => tool.name) },
+      "NATS is on: these tools run in runner processes only; set nats.localTools to run them here",
+    );
+  }
+  const bus: EventBus =
+    nats === undefined
+      ? createLocalEventBus()
+      : createNatsEventBus({ ...nats, logger, instanceId });
+  const localTransport = createLocalTransport({
+    tools: inProcessTools,
     maxConcurrentTools: config.limits.maxConcurrentTools,
     runnerId: `local:${instanceId}`,
     logger,
     now: options.engine?.now ?? Date.now,
   });
+  const transport: ToolTransport =
+    nats === undefined
+      ? localTransport
+      : withLocalTools({
+          local: localTransport,
+          remote: createNatsTransport({ ...nats, logger }),
+          localToolNames: new Set(inProcessTools.map((tool) => tool.name)),
+        });
   const engine = await createEngine({
     store,
     bus,
     transport,
     agents: await resolveAgents(config, options.agents ?? []),
-    localTools: tools.map(toolPolicy),
+    localTools: inProcessTools.map(toolPolicy),
     hooks: options.hooks,
     logger,
     maxConcurrentTurns: config.limits.maxConcurrentTurns,
@@ -189,9 +229,16 @@ export async function createServer(
     now: options.engine?.now,
     random: options.engine?.random,
   });
-  // In-process tools are listed by ListTools like the ones runners register.
+  // In-process tools are listed by ListTools like the ones runners register. With NATS the
+  // definitions of the tools this process knows (the demo's) are registered too, so the model
+  // sees them before a runner starts; a runner's own registration is not overwritten.
+  const toolsToRegister: ToolDefinition[] = [];
+  for (const tool of tools) {
+    const isRunHere = inProcessTools.includes(tool);
+    if (isRunHere || (await store.getTool(tool.name)) === undefined) toolsToRegister.push(tool);
+  }
   await engine.registerTools(
-    tools.map((tool) => ({
+    toolsToRegister.map((tool) => ({
       name: tool.name,
       description: tool.description,
       inputSchema: tool.inputSchema,
@@ -202,6 +249,15 @@ export async function createServer(
       registeredAt: engine.context.now(),
     })),
   );
+
+  const registrations: ToolRegistrations | undefined =
+    nats === undefined
+      ? undefined
+      : serveToolRegistrations({
+          ...nats,
+          logger,
+          register: (request) => registerTools(engine, request),
+        });
 
   const health = createHealthRegistry();
   const services = [ThreadService, StreamService, ToolCallService, AgentService, AdminService];
@@ -242,8 +298,10 @@ export async function createServer(
       closing ??= (async () => {
         health.enterShutdown();
         await listener.close();
+        await registrations?.close();
         await engine.close();
         await bus.close();
+        await nats?.link.close();
         if (ownsStore) await store.close();
       })();
       return closing;

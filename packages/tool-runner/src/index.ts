@@ -13,3 +13,24 @@ export {
   InvalidToolDefinitionError,
   isInvalidToolDefinitionError,
 } from "./define-tool.js";
+export type {
+  DemoToolDefinition,
+  GetWeatherArgs,
+  GetWeatherResult,
+  RequestApprovalArgs,
+} from "./demo-tools.js";
+export {
+  createDemoTools,
+  DEMO_TOOL_NAMES,
+  GET_WEATHER_TOOL_NAME,
+  getWeatherResult,
+  getWeatherTool,
+  REQUEST_APPROVAL_TOOL_NAME,
+  requestApprovalTool,
+} from "./demo-tools.js";
+export type { ToolExecutionRequest, ToolExecutionResult, ToolFailure } from "./execute-tool.js";
+export { describeFailure, executeTool } from "./execute-tool.js";
+export type { ProtocolNames } from "./nats/protocol-names.js";
+export { DEFAULT_PREFIX, protocolNames } from "./nats/protocol-names.js";
+export type { ToolRunner, ToolRunnerOptions } from "./nats/tool-runner.js";
+export { createToolRunner } from "./nats/tool-runner.js";

@@ -108,7 +108,11 @@ const provider = z.discriminatedUnion("type", [
 /** `nats` is a URL, or an object with the URL, the prefix and further connection options. */
 const nats = z.preprocess(
   (value) => (typeof value === "string" ? { url: value } : value),
-  z.looseObject({ url: parsedWith(parseNatsUrl), prefix: parsedWith(parseNatsPrefix).optional() }),
+  z.looseObject({
+    url: parsedWith(parseNatsUrl),
+    prefix: parsedWith(parseNatsPrefix).optional(),
+    localTools: z.boolean().optional(),
+  }),
 );
 
 const apiKey = z

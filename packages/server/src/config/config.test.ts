@@ -66,7 +66,12 @@ describe("loadServerConfig", () => {
     });
     expect(config.listen).toEqual({ host: "10.0.0.1", port: 1000 });
     expect(config.store).toEqual({ type: "sqlite", path: "/data/file.db" });
-    expect(config.nats).toEqual({ url: "nats://file:4222", prefix: "file_prefix", extensions: {} });
+    expect(config.nats).toEqual({
+      url: "nats://file:4222",
+      prefix: "file_prefix",
+      localTools: false,
+      extensions: {},
+    });
     expect(config.providers.local).toMatchObject({ apiKey: "sk-env" });
     expect(config.agents.map((agent) => [agent.name, agent.model])).toEqual([
       ["demo", "demo:echo"],
@@ -116,7 +121,12 @@ describe("loadServerConfig", () => {
     const fromEnv = await loadServerConfig({ argv: ["--config", path], env });
     expect(fromEnv.listen).toEqual({ host: "10.0.0.2", port: 2000 });
     expect(fromEnv.store).toEqual({ type: "postgres", url: "postgres://db.internal/agents" });
-    expect(fromEnv.nats).toEqual({ url: "nats://env:4222", prefix: "env_prefix", extensions: {} });
+    expect(fromEnv.nats).toEqual({
+      url: "nats://env:4222",
+      prefix: "env_prefix",
+      localTools: false,
+      extensions: {},
+    });
 
     const fromCli = await loadServerConfig({
       argv: ["--config", path, "--listen", "10.0.0.3:3000"],

@@ -314,17 +314,28 @@ describe("top-level fields", () => {
     ]);
   });
 
-  it("accepts nats as a URL or an object, defaulting the prefix", () => {
+  it("accepts nats as a URL or an object, defaulting the prefix and localTools", () => {
     expect(resolve({ nats: "nats://127.0.0.1:4222" }).nats).toEqual({
       url: "nats://127.0.0.1:4222",
       prefix: "durable_agents",
+      localTools: false,
       extensions: {},
     });
-    expect(resolve({ nats: { url: "nats://n:4222", prefix: "team_a", token: "t" } }).nats).toEqual({
+    expect(
+      resolve({ nats: { url: "nats://n:4222", prefix: "team_a", localTools: true, token: "t" } })
+        .nats,
+    ).toEqual({
       url: "nats://n:4222",
       prefix: "team_a",
+      localTools: true,
       extensions: { token: "t" },
     });
+  });
+
+  it("names a localTools that is not a boolean", () => {
+    expect(issuesOf({ nats: { url: "nats://n:4222", localTools: "yes" } })).toEqual([
+      { path: "nats.localTools", message: "Invalid input: expected boolean, received string" },
+    ]);
   });
 
   it("names a provider of an unknown type", () => {

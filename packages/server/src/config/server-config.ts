@@ -1,12 +1,12 @@
 // The resolved server configuration (DESIGN §5): every field filled in, documented with its
 // default. `withDefaults` is the one place defaults are applied.
 import { DEFAULT_DELTA_THROTTLE_MS } from "@durable-agents/core";
+import { DEMO_TOOL_NAMES } from "@durable-agents/tool-runner";
 import {
   DEFAULT_DEMO_CHUNK_DELAY_MS,
   DEMO_MODEL_ID,
   DEMO_PROVIDER_NAME,
 } from "../models/demo/demo-model.js";
-import { DEMO_TOOL_NAMES } from "../models/demo/demo-tools.js";
 import type {
   ParsedAgentConfig,
   ParsedProviderConfig,
@@ -39,7 +39,15 @@ export interface NatsConfig {
    */
   prefix: string;
   /**
-   * Further keys of the file's `nats` object (e.g. credentials), as written.
+   * Whether this server still runs the tools it has in-process (the demo's, and those given to
+   * `createServer({ tools })`); other tools go to runners. Off: every tool call goes to a runner
+   * process over NATS.
+   * @default false
+   */
+  localTools: boolean;
+  /**
+   * Further keys of the file's `nats` object (e.g. `credsFile`, a NATS credentials file), as
+   * written.
    * @default {}
    */
   extensions: Record<string, unknown>;
@@ -406,6 +414,11 @@ function resolveAuth({ apiKeys, jwt }: ParsedAuth): AuthConfig {
 
 type ParsedNats = NonNullable<ParsedServerConfig["nats"]>;
 
-function resolveNats({ url, prefix, ...extensions }: ParsedNats): NatsConfig {
-  return { url, prefix: prefix ?? DEFAULT_NATS_PREFIX, extensions };
+function resolveNats({ url, prefix, localTools, ...extensions }: ParsedNats): NatsConfig {
+  return {
+    url,
+    prefix: prefix ?? DEFAULT_NATS_PREFIX,
+    localTools: localTools ?? false,
+    extensions,
+  };
 }

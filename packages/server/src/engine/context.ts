@@ -10,7 +10,7 @@ import type {
 import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
 import type { JsonValue, ToolKind } from "../store/records.js";
-import type { Store } from "../store/store.js";
+import type { Store, StoreReader } from "../store/store.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
 import type { EngineHooks } from "./hooks.js";
 
@@ -76,8 +76,12 @@ export interface EngineContext {
   transport: ToolTransport;
   getAgent(name: string): AgentDefinition | undefined;
   listAgents(): readonly AgentDefinition[];
-  /** The tool's policy: from the in-process definitions, else from the registry (RegisterTools). */
-  getToolPolicy(name: string): Promise<ToolPolicy | undefined>;
+  /**
+   * The tool's policy: from the in-process definitions, else from the registry (RegisterTools).
+   * Inside a transaction pass it as `reader`: the store serialises its transactions, so a read
+   * through the store itself would wait for the transaction that waits for it.
+   */
+  getToolPolicy(name: string, reader?: StoreReader): Promise<ToolPolicy | undefined>;
   /** Milliseconds since the epoch. */
   now(): number;
   /** Numbers in [0, 1), for jitter. */

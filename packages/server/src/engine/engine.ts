@@ -141,10 +141,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     transport: options.transport,
     getAgent: (name) => agents.get(name),
     listAgents: () => options.agents,
-    async getToolPolicy(name) {
+    async getToolPolicy(name, reader) {
       const local = localTools.get(name);
       if (local !== undefined) return local;
-      const registered = await options.store.getTool(name);
+      const registered = await (reader ?? options.store).getTool(name);
       return registered === undefined ? undefined : toolPolicyFromRecord(registered);
     },
     now: options.now ?? Date.now,

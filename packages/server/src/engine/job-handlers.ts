@@ -103,6 +103,7 @@ export function createJobHandlers(
         await context.transport.cancel({
           threadId,
           toolCallId,
+          toolName: call.toolName,
           attempt: call.attempt,
           reason: errorText,
         });

@@ -177,6 +177,7 @@ export async function deleteThread(
           .cancel({
             threadId,
             toolCallId: call.toolCallId,
+            toolName: call.toolName,
             attempt: call.attempt,
             reason: "thread deleted",
           })

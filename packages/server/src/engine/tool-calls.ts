@@ -46,7 +46,7 @@ export async function recordToolCall(
 ): Promise<ToolCallRecord | undefined> {
   if ((await tx.getToolCall(thread.threadId, call.toolCallId)) !== undefined) return undefined;
   const now = context.now();
-  const policy = await context.getToolPolicy(call.toolName);
+  const policy = await context.getToolPolicy(call.toolName, tx);
   const kind = policy?.kind ?? "sync";
   const retry = policy?.retry ?? context.getAgent(thread.agent)?.toolRetry;
   const maxAttempts =
@@ -270,7 +270,7 @@ export async function applyToolFailure(
     });
     return;
   }
-  const policy = await context.getToolPolicy(call.toolName);
+  const policy = await context.getToolPolicy(call.toolName, tx);
   const decision = decideToolRetry({
     // The default classifier (B23) reads status and code properties as well as the text.
     error: {
@@ -375,6 +375,7 @@ export async function cancelPendingCalls(
         .cancel({
           threadId,
           toolCallId: call.toolCallId,
+          toolName: call.toolName,
           attempt: call.attempt,
           reason: errorText,
         })

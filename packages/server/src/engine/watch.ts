@@ -137,14 +137,35 @@ class DeltaFollower {
     public cursor: DeltaPosition,
   ) {}
 
-  /** The stored deltas after the cursor, advancing it. */
+  /**
+   * The seq of the first stream from the cursor on that is still open. A tool's outcome stream
+   * takes the thread's next seq while its turn's stream may still be writing (B6, B15); sending
+   * the later stream's delta first would move the cursor past the turn's remaining deltas, and
+   * every watcher would miss them (X1). So a later stream's deltas wait until the earlier one ends.
+   */
+  private async firstOpenSeq(): Promise<number | undefined> {
+    const from =
+      this.cursor.deltaSeq === BEFORE_STREAM_END
+        ? this.cursor.streamSeq + 1
+        : this.cursor.streamSeq;
+    const open = await this.context.store.listStreams(this.threadId, ["pending", "streaming"]);
+    const seqs = open.map((stream) => stream.seq).filter((seq) => seq >= from);
+    return seqs.length === 0 ? undefined : Math.min(...seqs);
+  }
+
+  /**
+   * The stored deltas after the cursor, advancing it, up to the end of the first stream still
+   * open; what follows it is sent once it ends (see `firstOpenSeq`).
+   */
   async *backfill(): AsyncGenerator<DeltaRecord> {
+    const openSeq = await this.firstOpenSeq();
     for (;;) {
       const page = await this.context.store.listDeltas(this.threadId, {
         after: this.cursor,
         limit: PAGE_SIZE,
       });
       for (const delta of page) {
+        if (openSeq !== undefined && delta.streamSeq > openSeq) return;
         this.cursor = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
         yield delta;
       }
@@ -209,6 +230,11 @@ class DeltaFollower {
     return ended && hasAllDeltas ? this.passEnd(stream) : stream;
   }
 
+  /** After a live stream end: the deltas of later streams that waited for it (`backfill`). */
+  async *afterEnd(stream: StreamRecord): AsyncGenerator<DeltaRecord> {
+    if (stream.status === "finished" || stream.status === "aborted") yield* this.backfill();
+  }
+
   /** A live delta: sent as is when it is the next one, else the store fills the gap. */
   async *receive(delta: DeltaRecord): AsyncGenerator<DeltaRecord> {
     const position = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
@@ -262,6 +288,9 @@ export async function* streamUpdates(
       } else if (event.type === "stream_state") {
         const stream = follower.receiveEnd(event.stream);
         yield { update: { type: "stream_state", stream }, cursor: follower.cursor };
+        for await (const delta of follower.afterEnd(stream)) {
+          yield { update: { type: "delta", delta }, cursor: follower.cursor };
+        }
       }
     }
   } finally {
@@ -331,6 +360,9 @@ export async function* watchThread(
         case "stream_state": {
           const stream = follower.receiveEnd(event.stream);
           yield { update: { type: "stream_state", stream }, cursor: cursor() };
+          for await (const delta of follower.afterEnd(stream)) {
+            yield { update: { type: "delta", delta }, cursor: cursor() };
+          }
           break;
         }
         case "delta":

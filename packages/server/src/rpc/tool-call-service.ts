@@ -9,6 +9,8 @@ import {
   GetToolCallResponseSchema,
   ListToolCallsResponseSchema,
   ListToolsResponseSchema,
+  type RegisterToolsRequest,
+  type RegisterToolsResponse,
   RegisterToolsResponseSchema,
   SetToolCallTimeoutResponseSchema,
   type ToolCallService,
@@ -26,6 +28,57 @@ import { requireId, requireText } from "./request-validation.js";
 const toolCallPosition = z.object({ createdAt: z.number(), toolCallId: z.string() });
 const toolPosition = z.object({ name: z.string() });
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * RegisterTools, for the RPC and for runners that register over NATS (runner.proto): validates
+ * the definitions and stores them, replacing earlier ones of the same name.
+ */
+export async function registerTools(
+  engine: Engine,
+  request: RegisterToolsRequest,
+): Promise<RegisterToolsResponse> {
+  const now = engine.context.now();
+  const tools: ToolDefinitionRecord[] = request.tools.map((tool, index) => {
+    if (!TOOL_NAME.test(tool.name)) {
+      throw invalidArgument([
+        {
+          field: `tools[${index}].name`,
+          description: "must be 1–64 letters, digits, '_' or '-'",
+        },
+      ]);
+    }
+    const backoff = tool.retry?.backoff;
+    return {
+      name: tool.name,
+      description: tool.description,
+      inputSchema: (tool.inputSchema ?? {
+        type: "object",
+      }) as ToolDefinitionRecord["inputSchema"],
+      kind: toolKindFromProto(tool.kind),
+      retry:
+        tool.retry === undefined || !tool.retry.enabled
+          ? null
+          : {
+              maxAttempts: tool.retry.maxAttempts > 0 ? tool.retry.maxAttempts : 3,
+              initialDelayMs:
+                backoff?.initialDelay === undefined ? 500 : durationMs(backoff.initialDelay),
+              multiplier: backoff === undefined || backoff.multiplier < 1 ? 2 : backoff.multiplier,
+              maxDelayMs:
+                backoff === undefined
+                  ? 10_000
+                  : backoff.maxDelay === undefined
+                    ? null
+                    : durationMs(backoff.maxDelay),
+              jitter: backoff?.jitter ?? true,
+            },
+      timeoutMs: tool.timeout === undefined ? null : durationMs(tool.timeout),
+      runnerId: request.runnerId === "" ? null : request.runnerId,
+      registeredAt: now,
+    };
+  });
+  const stored = await engine.registerTools(tools);
+  return create(RegisterToolsResponseSchema, { tools: stored.map(toolDefinitionToProto) });
+}
 
 export function createToolCallService(
   engine: Engine,
@@ -102,50 +155,7 @@ export function createToolCallService(
       });
     },
 
-    async registerTools(request) {
-      const now = engine.context.now();
-      const tools: ToolDefinitionRecord[] = request.tools.map((tool, index) => {
-        if (!TOOL_NAME.test(tool.name)) {
-          throw invalidArgument([
-            {
-              field: `tools[${index}].name`,
-              description: "must be 1–64 letters, digits, '_' or '-'",
-            },
-          ]);
-        }
-        const backoff = tool.retry?.backoff;
-        return {
-          name: tool.name,
-          description: tool.description,
-          inputSchema: (tool.inputSchema ?? {
-            type: "object",
-          }) as ToolDefinitionRecord["inputSchema"],
-          kind: toolKindFromProto(tool.kind),
-          retry:
-            tool.retry === undefined || !tool.retry.enabled
-              ? null
-              : {
-                  maxAttempts: tool.retry.maxAttempts > 0 ? tool.retry.maxAttempts : 3,
-                  initialDelayMs:
-                    backoff?.initialDelay === undefined ? 500 : durationMs(backoff.initialDelay),
-                  multiplier:
-                    backoff === undefined || backoff.multiplier < 1 ? 2 : backoff.multiplier,
-                  maxDelayMs:
-                    backoff === undefined
-                      ? 10_000
-                      : backoff.maxDelay === undefined
-                        ? null
-                        : durationMs(backoff.maxDelay),
-                  jitter: backoff?.jitter ?? true,
-                },
-          timeoutMs: tool.timeout === undefined ? null : durationMs(tool.timeout),
-          runnerId: request.runnerId === "" ? null : request.runnerId,
-          registeredAt: now,
-        };
-      });
-      const stored = await engine.registerTools(tools);
-      return create(RegisterToolsResponseSchema, { tools: stored.map(toolDefinitionToProto) });
-    },
+    registerTools: (request) => registerTools(engine, request),
 
     async listTools(request) {
       const limit = pageSize(request.pageSize);

@@ -83,6 +83,8 @@ export interface ToolTransport {
   cancel(cancellation: {
     threadId: string;
     toolCallId: string;
+    /** The tool of the call: runners hear cancellations per tool (runner.proto). */
+    toolName: string;
     attempt: number;
     reason: string;
   }): Promise<void>;

@@ -1,4 +1,5 @@
 import type { LanguageModelV3Prompt, LanguageModelV3StreamPart } from "@ai-sdk/provider";
+import { getWeatherResult, getWeatherTool, requestApprovalTool } from "@durable-agents/tool-runner";
 import {
   convertToModelMessages,
   generateText,
@@ -17,7 +18,6 @@ import {
   DEMO_PROVIDER_NAME,
   splitIntoDeltas,
 } from "./demo-model.js";
-import { getWeatherResult, getWeatherTool, requestApprovalTool } from "./demo-tools.js";
 
 const model = createDemoModel({ chunkDelayMs: 0 });
 

@@ -6,7 +6,7 @@ import type {
   LanguageModelV3ToolResultOutput,
   LanguageModelV3ToolResultPart,
 } from "@ai-sdk/provider";
-import { GET_WEATHER_TOOL_NAME, REQUEST_APPROVAL_TOOL_NAME } from "./demo-tools.js";
+import { GET_WEATHER_TOOL_NAME, REQUEST_APPROVAL_TOOL_NAME } from "@durable-agents/tool-runner";
 import { parseWeatherCity } from "./weather-city.js";
 
 /** The demo model's answer: streamed text, or one tool call. */

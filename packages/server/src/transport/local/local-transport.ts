@@ -1,10 +1,9 @@
 // The in-process ToolTransport of the embedded default: runs tools defined with the tool-runner
 // SDK's defineTool in this process, a bounded number at a time, and reports like a remote runner
 // would (DESIGN §2), so the engine code is the same for both.
-import type { ToolDefinition } from "@durable-agents/tool-runner";
+import { executeTool, type ToolDefinition } from "@durable-agents/tool-runner";
 import type { Logger } from "pino";
 import type { ToolReportSink, ToolTask, ToolTransport } from "../tool-transport.js";
-import { executeTool } from "./execute-tool.js";
 
 export interface LocalTransportOptions {
   tools: readonly ToolDefinition[];

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
+  createDemoTools,
   DEMO_TOOL_NAMES,
   getWeatherResult,
   getWeatherTool,
   requestApprovalTool,
 } from "./demo-tools.js";
+import { executeTool } from "./execute-tool.js";
 
 describe("demo tools (DESIGN §8)", () => {
   it("reports sunny and 22 degrees for any city", () => {
@@ -38,5 +40,31 @@ describe("demo tools (DESIGN §8)", () => {
     expect(getWeatherTool.args.safeParse({ city: "Oslo" }).success).toBe(false);
     expect(requestApprovalTool.args.safeParse({ request: "approve it" }).success).toBe(true);
     expect(requestApprovalTool.args.safeParse({}).success).toBe(false);
+  });
+
+  it("createDemoTools serves them with handlers, in the agent's order", async () => {
+    const [weather, approval] = createDemoTools();
+    expect([weather?.name, weather?.kind, approval?.name, approval?.kind]).toEqual([
+      "get_weather",
+      "sync",
+      "request_approval",
+      "async",
+    ]);
+    const call = { threadId: "t", toolCallId: "c", attempt: 1, maxAttempts: 1 };
+    const signal = new AbortController().signal;
+    expect(
+      await executeTool(
+        weather,
+        { ...call, toolName: "get_weather", kind: "sync", args: { location: "Oslo" } },
+        signal,
+      ),
+    ).toEqual({ type: "result", value: { weather: "sunny", temperature: 22 } });
+    expect(
+      await executeTool(
+        approval,
+        { ...call, toolName: "request_approval", kind: "async", args: { request: "ok?" } },
+        signal,
+      ),
+    ).toEqual({ type: "delivered" });
   });
 });

@@ -1,8 +1,10 @@
-// The two tools of the demo agent (DESIGN §8), as plain data: the tool-runner SDK wraps them with
-// `defineTool`, the demo model names them in its tool calls, and the config lists them on the
-// demo agent. Only `get_weather` has a handler here; `request_approval` is async (B16): its result
-// arrives later through AddToolResult/AddToolError.
+// The two tools of the demo agent (DESIGN §8), defined once: `createDemoTools()` gives them with
+// their handlers to the server's in-process transport and to `durable-agents-runner --demo`,
+// while the server's demo model and configuration use the names and argument schemas below.
+// `get_weather` is sync; `request_approval` is async (B16): its result arrives later through
+// AddToolResult/AddToolError.
 import { z } from "zod";
+import { defineTool, type ToolDefinition, type ToolKind } from "./define-tool.js";
 
 /** Name of the demo's sync weather tool. */
 export const GET_WEATHER_TOOL_NAME = "get_weather";
@@ -32,14 +34,11 @@ export function getWeatherResult(_args: GetWeatherArgs): GetWeatherResult {
   return { weather: "sunny", temperature: 22 };
 }
 
-/** How a tool runs: a runner executes a sync tool; an async tool's result arrives later (B15, B16). */
-export type DemoToolKind = "sync" | "async";
-
 /** Everything a tool runner needs to announce and validate a demo tool, minus its handler. */
 export interface DemoToolDefinition<Args extends z.ZodType> {
   name: string;
   description: string;
-  kind: DemoToolKind;
+  kind: ToolKind;
   /** Validates the tool's arguments; the tool-runner SDK's `defineTool({ args })`. */
   args: Args;
   /** The JSON schema of `args`, as announced by RegisterTools and sent to the model. */
@@ -86,3 +85,25 @@ export const DEMO_TOOL_NAMES: readonly string[] = [
   GET_WEATHER_TOOL_NAME,
   REQUEST_APPROVAL_TOOL_NAME,
 ];
+
+/** The demo agent's tools with their handlers, for the local transport and `--demo` runners. */
+export function createDemoTools(): ToolDefinition[] {
+  return [
+    defineTool({
+      name: getWeatherTool.name,
+      description: getWeatherTool.description,
+      args: getWeatherTool.args,
+      kind: "sync",
+      handler: async (args) => ({ ...getWeatherResult(args) }),
+    }),
+    defineTool({
+      name: requestApprovalTool.name,
+      description: requestApprovalTool.description,
+      args: requestApprovalTool.args,
+      kind: "async",
+      // B16: the callback is notified; the approval itself arrives through AddToolResult or
+      // AddToolError. The demo has nobody to notify, so accepting the notification is all.
+      handler: async () => undefined,
+    }),
+  ] as ToolDefinition[];
+}

@@ -1,0 +1,98 @@
+// The public surface of @durable-agents/client in browsers and bundlers (the "browser" export
+// condition): the names of ./index.ts, with createAgentClient over the Fetch API and no Node
+// module imported. A test keeps the two lists equal.
+
+export type {
+  AgentClient,
+  AgentServices,
+  CreateThreadInput,
+  ListMessagesOptions,
+  ListMessagesResult,
+  ListThreadsOptions,
+  ListToolCallsOptions,
+  PageOptions,
+  SendMessageOptions,
+  SendMessageResult,
+  StreamUpdatesOptions,
+  ToolCallResult,
+  WatchThreadEventsOptions,
+} from "./agent-client.js";
+export { createAgentClientOnTransport } from "./agent-client.js";
+export { createAgentClient } from "./create-agent-client.browser.js";
+export type {
+  AgentClientErrorInit,
+  ErrorCode,
+  ErrorReasonName,
+  FieldViolation,
+} from "./errors.js";
+export {
+  AgentClientError,
+  AlreadyExistsError,
+  CanceledError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  isAgentClientError,
+  isAlreadyExistsError,
+  isCanceledError,
+  isDeadlineExceededError,
+  isFailedPreconditionError,
+  isInternalError,
+  isInvalidArgumentError,
+  isNotFoundError,
+  isPermissionDeniedError,
+  isProtocolError,
+  isResourceExhaustedError,
+  isUnauthenticatedError,
+  isUnavailableError,
+  isUnimplementedError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProtocolError,
+  ResourceExhaustedError,
+  toAgentClientError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnimplementedError,
+} from "./errors.js";
+export type { AgentClientOptions, CallOptions, HeadersInit, Protocol } from "./options.js";
+export type { TokenSource } from "./transport/call-headers.js";
+export type {
+  Agent,
+  BackoffPolicy,
+  BusyPolicy,
+  Connection,
+  Delta,
+  ErrorKind,
+  MessageDetails,
+  RetryState,
+  StreamCursor,
+  StreamingOptions,
+  StreamState,
+  StreamStatus,
+  StreamUpdate,
+  StuckReason,
+  StuckThread,
+  StuckToolCall,
+  Thread,
+  ThreadFailure,
+  ThreadSnapshot,
+  ThreadStatus,
+  ThreadView,
+  ToolCall,
+  ToolCallStatus,
+  ToolDefinition,
+  ToolDefinitionInput,
+  ToolExecutionState,
+  ToolKind,
+  ToolRetryPolicy,
+  TurnRetryPolicy,
+  WatchCursor,
+  WatchEvent,
+} from "./types.js";
+export type {
+  ReconnectInfo,
+  ReconnectOptions,
+  WatchThreadOptions,
+} from "./watch/watch-thread.js";
