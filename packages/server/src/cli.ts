@@ -8,7 +8,7 @@ import { isConfigError } from "./config/config-error.js";
 import { createServer } from "./server.js";
 
 const USAGE = `usage: durable-agents serve [--config FILE] [--listen HOST:PORT]
-       durable-agents chat [--url URL] [--agent NAME] [--thread ID]`;
+       durable-agents chat [--url URL] [--token TOKEN] [--agent NAME] [--thread ID]`;
 
 async function serve(argv: readonly string[]): Promise<void> {
   const logger = pino({ name: "durable-agents" });

@@ -2,11 +2,7 @@
 // the same engine code (DESIGN §2) and tests can pin the clock and randomness.
 
 import type { LanguageModelV3 } from "@ai-sdk/provider";
-import type {
-  ToolRetryPolicy,
-  ToolShouldRetryResult,
-  TurnRetryOptions,
-} from "@durable-agents/core";
+import type { ToolRetryPolicy, TurnRetryOptions } from "@durable-agents/core";
 import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
 import type { JsonValue, ToolKind } from "../store/records.js";
@@ -51,8 +47,6 @@ export interface ToolPolicy {
   retry: ToolRetryPolicy | undefined;
   /** Deadline of a call from its creation (B18); null means the engine's default (30 min). */
   timeoutMs: number | null;
-  /** The tool's own retry verdict, when it runs in this process. */
-  shouldRetry?: (error: unknown) => ToolShouldRetryResult;
 }
 
 /** Engine timings; tests shorten them. */
