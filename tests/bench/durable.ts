@@ -6,12 +6,11 @@ import type { Client } from "@connectrpc/connect";
 import { protoToUIMessage } from "@durable-agents/core";
 import { Role, type StreamService, ThreadStatus } from "@durable-agents/core/proto";
 import type { ProgrammaticAgent, StreamingOptions } from "@durable-agents/server";
-import { defineTool } from "@durable-agents/tool-runner";
-import { z } from "zod";
 import { listAllMessages, outline, textOf } from "../support/conversation.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { ANSWER_TEXT, createInstantToolLoopModel, NOOP_TOOL_NAME } from "./instant-model.js";
 import { type MeasureOptions, measure, type Sample } from "./measure.js";
+import { noopTool } from "./noop-tool.js";
 
 /** The streaming options a programmatic agent gets when it gives none (createServer). */
 export const DEFAULT_STREAMING: StreamingOptions = {
@@ -59,16 +58,16 @@ export async function withBenchServer(use: (test: TestServer) => Promise<void>):
   }
 }
 
-export function startBenchServer(): Promise<TestServer> {
+/** The server's NATS transport (config `nats`): tools run in runner processes, not in-process. */
+export interface BenchNats {
+  url: string;
+  prefix: string;
+}
+
+export function startBenchServer(nats?: BenchNats): Promise<TestServer> {
+  if (nats !== undefined) return startTestServer({ config: { nats }, agents: benchAgents() });
   return startTestServer({
-    tools: [
-      defineTool({
-        name: NOOP_TOOL_NAME,
-        description: "Does nothing.",
-        args: z.object({}),
-        handler: async () => ({}),
-      }),
-    ],
+    tools: [noopTool],
     agents: benchAgents(),
   });
 }
@@ -146,12 +145,17 @@ function watchLoop(
   return { ready: ready.promise, answered: answered.promise, close: () => closed.abort() };
 }
 
-/** The embedded tool loop of one agent, timed from SendMessage to the committed answer. */
+/** A tool loop's durations and the last thread measured, whose conversation was checked. */
+export interface ToolLoopSample extends Sample {
+  lastThreadId: string;
+}
+
+/** The durable tool loop of one agent, timed from SendMessage to the committed answer. */
 export async function measureToolLoop(
   test: TestServer,
   agent: string,
   options: MeasureOptions,
-): Promise<Sample> {
+): Promise<ToolLoopSample> {
   let lastThreadId = "";
   const sample = await measure(
     options,
@@ -173,7 +177,7 @@ export async function measureToolLoop(
     },
   );
   await assertToolLoopConversation(test, lastThreadId);
-  return sample;
+  return { ...sample, lastThreadId };
 }
 
 /** Checks the last measured thread holds the whole loop, so a figure never times a shortcut. */

@@ -1,6 +1,8 @@
 // `pnpm bench`: prints one JSON object per line on stdout, one per figure: name, unit, p50, p99,
 // mean, n, the Node version and the mode, and for durable figures their ratio to the floor
 // measured in this same run. `--quick` (or DURABLE_AGENTS_BENCH_QUICK=1) takes fewer samples.
+// The NATS figures need JetStream on 127.0.0.1:4222 (DURABLE_AGENTS_BENCH_NATS_URL); without it
+// they are left out with a note on stderr, except under CI=true, where the bench fails.
 import {
   BENCH_AGENTS,
   DEFAULT_STREAMING,
@@ -8,8 +10,11 @@ import {
   measureToolLoop,
   withBenchServer,
 } from "./durable.js";
+import { measureNatsToolLoop } from "./durable-nats.js";
 import { measureAiSdkToolLoop, measureSqliteTxn } from "./floors.js";
+import { measureJetStreamHop } from "./jetstream-hop.js";
 import { type Figure, type MeasureOptions, percentile, toFigure } from "./measure.js";
+import { benchNatsUrl, missingNats } from "./nats.js";
 
 type Mode = "full" | "quick";
 
@@ -42,13 +47,26 @@ function print(figure: Figure): void {
 
 const FLOOR = "floor.ai_sdk_tool_loop";
 
+/** The NATS URL when the NATS figures can run; undefined when they are left out. */
+async function natsForFigures(): Promise<string | undefined> {
+  const missing = await missingNats(benchNatsUrl);
+  if (missing === undefined) return benchNatsUrl;
+  if (process.env.CI === "true") throw new Error(`the NATS figures cannot run: ${missing}`);
+  process.stderr.write(`bench: leaving out the NATS figures: ${missing}\n`);
+  return undefined;
+}
+
 async function main(): Promise<void> {
+  const natsUrl = await natsForFigures();
   const floor = await measureAiSdkToolLoop(plan.floor);
   const floorP50 = percentile(floor.durationsMs, 50);
   print(toFigure(FLOOR, "ms", floor));
   for (const synchronous of ["NORMAL", "FULL"] as const) {
     const sample = await measureSqliteTxn(plan.sqlite, synchronous);
     print(toFigure(`floor.sqlite_txn.${synchronous.toLowerCase()}`, "us", sample));
+  }
+  if (natsUrl !== undefined) {
+    print(toFigure("floor.jetstream_hop", "ms", await measureJetStreamHop(natsUrl, plan.floor)));
   }
 
   // Each server figure gets a fresh server and database, so no figure pays for rows an earlier
@@ -84,6 +102,19 @@ async function main(): Promise<void> {
         }),
       );
     });
+  }
+  if (natsUrl !== undefined) {
+    // The default agent's loop again, its `noop` in a runner process reached through JetStream.
+    const sample = await measureNatsToolLoop(natsUrl, BENCH_AGENTS.defaults, plan.loop);
+    const ratio = percentile(sample.durationsMs, 50) / floorP50;
+    print(
+      toFigure("durable.nats_tool_loop", "ms", sample, {
+        ratio_to_floor: Math.round(ratio * 100) / 100,
+        floor: FLOOR,
+        save_deltas: DEFAULT_STREAMING.saveDeltas,
+        throttle_ms: DEFAULT_STREAMING.throttleMs,
+      }),
+    );
   }
 }
 
