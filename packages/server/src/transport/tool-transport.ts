@@ -1,6 +1,7 @@
 // The ToolTransport interface (DESIGN §2): how the engine hands tool executions to runners and
 // hears back. The local transport runs tools in-process; the NATS transport (issue #4) sends them
 // to runner processes. The engine code is the same for both.
+import type { ToolFailure } from "@durable-agents/tool-runner";
 import type { JsonValue, ToolKind } from "../store/records.js";
 
 /** One attempt of a tool call, sent to a runner (mirrors the runner protocol's ToolTask). */
@@ -17,22 +18,11 @@ export interface ToolTask {
   deadlineAt: number | null;
 }
 
-/** Why an attempt failed, as a runner reports it (mirrors the runner protocol's ToolError). */
-export interface ToolFailure {
-  message: string;
-  name?: string;
-  code?: string;
-  status?: number;
-  /** The tool's own verdict (its shouldRetry); undefined lets the server's classifier decide (B23). */
-  retryableHint?: boolean;
-  /** The delay the tool asked for before another attempt. */
-  retryDelayMs?: number;
-  /**
-   * The failure is the arguments' fault (they did not validate): the model sees it and retrying
-   * cannot help.
-   */
-  invalidArgs?: boolean;
-}
+/**
+ * Why an attempt failed, as a runner reports it (mirrors the runner protocol's ToolError); the
+ * tool-runner SDK's type, so the in-process and NATS paths describe failures the same way.
+ */
+export type { ToolFailure };
 
 /** The end of one attempt (mirrors the runner protocol's ToolOutcome). */
 export type ToolOutcome = {

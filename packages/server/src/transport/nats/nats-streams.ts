@@ -54,7 +54,7 @@ async function ensureStream(
 
 /** The `<PREFIX>_TOOLS` and `<PREFIX>_OUTCOMES` streams. */
 export async function ensureRunnerStreams(jsm: JetStreamManager, names: NatsNames): Promise<void> {
-  await ensureStream(jsm, names.toolsStream, [names.toolTasksWildcard]);
+  await ensureStream(jsm, names.toolsStream, [names.toolsStreamSubjects]);
   await ensureStream(jsm, names.outcomesStream, [names.outcomeSubject]);
 }
 

@@ -240,7 +240,7 @@ export function createNatsTransport(options: NatsTransportOptions): ToolTranspor
       // Waiting out a PubAck timeout while NATS is away would only hold the job's lease.
       if (!link.isConnected()) throw new NatsUnavailableError("NATS is not connected");
       try {
-        await client.publish(names.toolTaskSubject(task.toolName), encodeToolTask(task), {
+        await client.publish(names.execSubject(task.toolName), encodeToolTask(task), {
           msgID: taskMessageId(task),
           timeout: publishTimeoutMs,
         });
