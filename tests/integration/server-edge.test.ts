@@ -1,7 +1,7 @@
 // The server's edge as a stock client sees it (issue #3 acceptance): health SERVING, services
 // listed by reflection v1 and v1alpha, and the Connect protocol over HTTP/1.1 on the same port.
 import { create } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import {
   healthV1,
@@ -60,6 +60,16 @@ describe("server edge", () => {
     }
     done.abort();
     expect(names).toEqual(expect.arrayContaining([...API_SERVICES, "grpc.health.v1.Health"]));
+  });
+
+  it("refuses request_id with UNIMPLEMENTED instead of ignoring the idempotency it promises", async () => {
+    const refused = await test.threads
+      .createThread({ agent: "demo", requestId: "retry-1" })
+      .catch((error: unknown) => ConnectError.from(error));
+    expect(refused).toBeInstanceOf(ConnectError);
+    expect((refused as ConnectError).code).toBe(Code.Unimplemented);
+    const { threads } = await test.threads.listThreads({});
+    expect(threads).toHaveLength(0);
   });
 
   it("serves the Connect protocol over HTTP/1.1 on the same port", async () => {

@@ -83,7 +83,7 @@ export interface CreateThreadInput {
   /** autoStart starts a turn at once even without a prompt. @default false */
   autoStart?: boolean;
   metadata?: JsonObject;
-  /** requestId makes the call idempotent: a retry with the same id returns the same thread. */
+  /** Reserved for idempotent retries; the server refuses it (UNIMPLEMENTED) until it supports it. */
   requestId?: string;
 }
 
@@ -97,7 +97,7 @@ export interface ListThreadsOptions extends PageOptions {
 export interface SendMessageOptions extends CallOptions {
   /** onBusy says what happens while the tool loop runs (X3). @default "reject" */
   onBusy?: BusyPolicy;
-  /** requestId makes the call idempotent: a retry with the same id adds the message once. */
+  /** Reserved for idempotent retries; the server refuses it (UNIMPLEMENTED) until it supports it. */
   requestId?: string;
 }
 

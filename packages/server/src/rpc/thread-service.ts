@@ -23,7 +23,7 @@ import { messageFromProto } from "./convert/messages.js";
 import { messageToProto, threadToProto } from "./convert/records.js";
 import { invalidArgument } from "./errors.js";
 import { decodePageToken, pageSize, paginate } from "./page-token.js";
-import { requireId, requireText } from "./request-validation.js";
+import { refuseRequestId, requireId, requireText } from "./request-validation.js";
 
 const threadPosition = z.object({ createdAt: z.number(), threadId: z.string() });
 const messagePosition = z.object({ position: z.number() });
@@ -36,6 +36,7 @@ export function createThreadService(
   return {
     async createThread(request, handlerContext) {
       const owner = caller(handlerContext.requestHeader);
+      refuseRequestId(request.requestId);
       requireText(request.agent, "agent");
       const messages = request.messages.map((message, index) =>
         messageFromProto(context, message, `messages[${index}]`, { requireUser: false }),
@@ -95,6 +96,7 @@ export function createThreadService(
 
     async sendMessage(request, handlerContext) {
       const threadId = requireId(request.threadId, "thread_id");
+      refuseRequestId(request.requestId);
       const onBusy = busyPolicyFromProto(request.onBusy);
       if (onBusy === undefined)
         throw invalidArgument([{ field: "on_busy", description: "unknown policy" }]);

@@ -60,8 +60,9 @@ export type CreateThreadRequest = Message<"durable_agents.v1.CreateThreadRequest
   metadata?: JsonObject | undefined;
 
   /**
-   * request_id makes the call idempotent: a retry with the same request_id by the same principal
-   * returns the thread the first call created instead of creating another. Optional.
+   * request_id is reserved for idempotent retries: a retry with the same request_id by the same
+   * principal will return the thread the first call created. Not supported yet: a non-empty
+   * request_id is refused with UNIMPLEMENTED rather than silently ignored. Leave it empty.
    *
    * @generated from field: string request_id = 6;
    */
@@ -290,8 +291,9 @@ export type SendMessageRequest = Message<"durable_agents.v1.SendMessageRequest">
   onBusy: BusyPolicy;
 
   /**
-   * request_id makes the call idempotent: a retry with the same request_id returns the first
-   * call's result without adding the message again. Optional.
+   * request_id is reserved for idempotent retries: a retry with the same request_id will return the
+   * first call's result without adding the message again. Not supported yet: a non-empty
+   * request_id is refused with UNIMPLEMENTED rather than silently ignored. Leave it empty.
    *
    * @generated from field: string request_id = 5;
    */
