@@ -13,10 +13,10 @@ import {
 } from "@durable-agents/core/proto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listAllMessages, outline } from "../support/conversation.js";
+import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai.js";
 import { hasStatus, isIdle, waitForThread } from "../support/wait.js";
 import { killAllChildServers, startChildServer } from "./support/child-server.js";
 import { readLines, waitForLines } from "./support/file-lines.js";
-import { type ScriptedOpenAI, startScriptedOpenAI } from "./support/scripted-openai.js";
 
 const DEADLINE_MS = 20_000;
 
@@ -58,10 +58,22 @@ async function watchHistory(
   return events;
 }
 
+/** The role of the last message a chat completions request sends. */
+function lastMessageRole(body: unknown): unknown {
+  if (typeof body !== "object" || body === null || !("messages" in body)) return undefined;
+  const { messages } = body;
+  if (!Array.isArray(messages)) return undefined;
+  const last: unknown = messages.at(-1);
+  return typeof last === "object" && last !== null && "role" in last ? last.role : undefined;
+}
+
+/** Text streamed word by word, like a real model. */
+const words = (text: string): string[] => text.match(/\s+|\S+\s*/gu) ?? [];
+
 describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 90_000 }, () => {
   let dataDir: string;
   let store: string;
-  let fake: ScriptedOpenAI | undefined;
+  let fake: FakeOpenAI | undefined;
 
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), "durable-agents-crash-"));
@@ -76,7 +88,7 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
 
   /** A config with one agent on the scripted OpenAI-compatible server. */
   const fakeAgentConfig = (
-    openai: ScriptedOpenAI,
+    openai: FakeOpenAI,
     agent: Record<string, unknown>,
   ): Record<string, unknown> => ({
     providers: { fake: { type: "openai-compatible", baseURL: openai.baseURL, apiKey: "k" } },
@@ -116,16 +128,17 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
   });
 
   it("B15 B20 killed while a sync tool runs: the call is re-dispatched exactly once", async () => {
-    const openai = await startScriptedOpenAI(({ body }) =>
-      body.messages?.at(-1)?.role === "tool"
-        ? { type: "text", text: "Step one is recorded." }
-        : {
-            type: "tool_call",
-            toolCallId: "call_1",
-            toolName: "record_step",
-            input: { step: "one" },
-          },
-    );
+    const openai = await startFakeOpenAI({
+      respond: ({ body }) =>
+        lastMessageRole(body) === "tool"
+          ? { stream: words("Step one is recorded.") }
+          : {
+              stream: [],
+              toolCalls: [
+                { id: "call_1", name: "record_step", arguments: JSON.stringify({ step: "one" }) },
+              ],
+            },
+    });
     fake = openai;
     const config = fakeAgentConfig(openai, { name: "stepper", tools: ["record_step"] });
     const toolLog = join(dataDir, "tool-starts.log");
@@ -174,16 +187,16 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
   });
 
   it("B9 B20 killed while a retry timer is pending: the retry fires after the restart", async () => {
-    const openai = await startScriptedOpenAI(({ index }) =>
-      index === 0
-        ? {
-            type: "error",
-            status: 429,
-            headers: { "retry-after-ms": "3000" },
-            body: { error: { message: "Rate limit reached", type: "rate_limit_exceeded" } },
-          }
-        : { type: "text", text: "Answered after the rate limit." },
-    );
+    const openai = await startFakeOpenAI({
+      respond: ({ index }) =>
+        index === 0
+          ? {
+              status: 429,
+              headers: { "retry-after-ms": "3000" },
+              body: { error: { message: "Rate limit reached", type: "rate_limit_exceeded" } },
+            }
+          : { stream: words("Answered after the rate limit.") },
+    });
     fake = openai;
     const config = fakeAgentConfig(openai, { name: "flaky", retry: { maxAttempts: 3 } });
 

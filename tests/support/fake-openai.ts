@@ -218,8 +218,16 @@ async function answer(
   await answerStream(response, planned, requestIndex, model);
 }
 
+export interface FakeOpenAIOptions {
+  /**
+   * Picks the answer to each request from the request itself (its index and body), for tests
+   * whose replies depend on what the model is asked; without it, answers come from `plan`.
+   */
+  respond?: (request: { index: number; body: unknown }) => PlannedResponse;
+}
+
 /** Starts the fake on 127.0.0.1, port 0. Close it after the test. */
-export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const queue: PlannedResponse[] = [];
   const requests: RecordedRequest[] = [];
   const waiters = new Set<() => void>();
@@ -230,11 +238,13 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     void (async () => {
       const text = await readBody(request);
       const body = parseJson(text);
-      const planned =
-        request.method === "POST" && request.url === "/v1/chat/completions"
-          ? (queue.shift() ?? UNPLANNED)
-          : { status: 404, body: { error: { message: `no route ${request.url}`, type: "test" } } };
       const index = requests.length;
+      const planned =
+        request.method !== "POST" || request.url !== "/v1/chat/completions"
+          ? { status: 404, body: { error: { message: `no route ${request.url}`, type: "test" } } }
+          : options.respond !== undefined
+            ? options.respond({ index, body })
+            : (queue.shift() ?? UNPLANNED);
       requests.push({
         index,
         receivedAtMs,
