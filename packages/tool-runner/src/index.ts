@@ -30,6 +30,7 @@ export {
 } from "./demo-tools.js";
 export type { ToolExecutionRequest, ToolExecutionResult, ToolFailure } from "./execute-tool.js";
 export { describeFailure, executeTool } from "./execute-tool.js";
+export { ensureStreams } from "./nats/ensure-jetstream.js";
 export type { ProtocolNames } from "./nats/protocol-names.js";
 export { DEFAULT_PREFIX, protocolNames } from "./nats/protocol-names.js";
 export type { ToolRunner, ToolRunnerOptions } from "./nats/tool-runner.js";

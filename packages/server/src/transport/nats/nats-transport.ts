@@ -3,6 +3,7 @@
 // `<PREFIX>_OUTCOMES` work queue's durable consumer `servers`, progress through a core NATS
 // subject. The engine decides retries (B15) and deadlines (B18); this only moves messages.
 import { setTimeout as sleep } from "node:timers/promises";
+import { ensureStreams } from "@durable-agents/tool-runner";
 import {
   type ConsumerMessages,
   type JetStreamClient,
@@ -15,7 +16,7 @@ import type { Logger } from "pino";
 import type { ToolProgress, ToolReportSink, ToolTask, ToolTransport } from "../tool-transport.js";
 import type { NatsLink } from "./nats-connection.js";
 import { isSubjectToken, type NatsNames } from "./nats-names.js";
-import { ensureOutcomeConsumer, ensureRunnerStreams } from "./nats-streams.js";
+import { ensureOutcomeConsumer } from "./nats-streams.js";
 import {
   decodeToolOutcome,
   decodeToolProgress,
@@ -80,7 +81,8 @@ export function createNatsTransport(options: NatsTransportOptions): ToolTranspor
 
   const ensure = async () => {
     const jsm = await jetstreamManager(nc);
-    await ensureRunnerStreams(jsm, names);
+    // The streams as the runner SDK creates them, so servers and runners agree on them.
+    await ensureStreams(jsm, names);
     await ensureOutcomeConsumer(jsm, names);
   };
 
