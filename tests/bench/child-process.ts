@@ -1,6 +1,7 @@
-// The bench's helper processes (the JetStream floor's worker, the NATS figure's tool runner): a
-// node script in its own OS process, whose output is kept for waits and failure messages. Every
-// child still running when the bench exits, however it exits, is SIGKILLed.
+// The bench's helper processes (the JetStream floor's worker, the NATS figures' tool runners, the
+// bench servers of the throughput and memory figures): a node script in its own OS process, whose
+// output is kept for waits and failure messages. Every child still running when the bench exits,
+// however it exits, is SIGKILLed.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 
@@ -20,14 +21,55 @@ export interface ChildScript {
   waitForLine(matches: (line: string) => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** Calls `listener` with a description of the exit once the child has exited (on its own). */
   onExit(listener: (why: string) => void): void;
+  /**
+   * Sends `message` over the IPC channel (started with `ipc`) and resolves with the child's next
+   * message; fails at the deadline or if the child exits first.
+   */
+  request(message: string, timeoutMs?: number): Promise<unknown>;
   /** SIGKILLs the child and waits until it is gone; nothing when it already exited. */
   kill(): Promise<void>;
 }
 
+export interface ProcessOptions {
+  /** Variables added to this process's environment. */
+  env?: Record<string, string>;
+  /** The working directory. @default this process's */
+  cwd?: string;
+  /** Opens an IPC channel for `request` (node children only). */
+  ipc?: boolean;
+}
+
+export interface ScriptOptions extends ProcessOptions {
+  /** Options of node itself, before the script (e.g. `--expose-gc`). */
+  nodeArgs?: readonly string[];
+}
+
 /** Starts `node <script> <args>` with stdout and stderr piped to the returned handle. */
-export function startScript(name: string, script: string, args: readonly string[]): ChildScript {
-  const child = spawn(process.execPath, [script, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
+export function startScript(
+  name: string,
+  script: string,
+  args: readonly string[],
+  options: ScriptOptions = {},
+): ChildScript {
+  return startProcess(
+    name,
+    process.execPath,
+    [...(options.nodeArgs ?? []), script, ...args],
+    options,
+  );
+}
+
+/** Starts `command <args>` with stdout and stderr piped to the returned handle. */
+export function startProcess(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): ChildScript {
+  const child = spawn(command, args, {
+    stdio: options.ipc === true ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   });
   running.add(child);
   let output = "";
@@ -86,6 +128,31 @@ export function startScript(name: string, script: string, args: readonly string[
       };
       listeners.add(check);
       check();
+    },
+    request(message, timeoutMs = 15_000) {
+      return new Promise<unknown>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`${name}: no answer to ${message} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const onMessage = (answer: unknown) => {
+          finish();
+          resolve(answer);
+        };
+        const onExit = () => {
+          if (exit === undefined) return;
+          finish();
+          reject(new Error(`${exit}\n(waiting for the answer to ${message})`));
+        };
+        const finish = () => {
+          clearTimeout(timer);
+          child.off("message", onMessage);
+          listeners.delete(onExit);
+        };
+        child.on("message", onMessage);
+        listeners.add(onExit);
+        child.send(message);
+      });
     },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null || exit !== undefined) return;

@@ -1,12 +1,19 @@
-// `durable.nats_tool_loop`: the durable tool loop of `durable.embedded_tool_loop` (same agent,
-// model, SQLite store and WatchThread timing) with the server's NATS transport, so the `noop`
-// tool runs in a real runner process (`durable-agents-runner --module noop-tool.js`) reached
-// through JetStream. The prefix is random; the runner is killed and the prefix's streams deleted
-// afterwards, even when the measurement fails.
+// The durable tool loop of `durable.embedded_tool_loop` (same agents, model and WatchThread timing)
+// with the server's NATS transport, on SQLite or PostgreSQL: the `noop` tool runs in a real
+// runner process (`durable-agents-runner --module noop-tool.js`) reached through JetStream. The
+// prefix is random; the runner is killed and the prefix's streams deleted afterwards, even when
+// the measurement fails.
 import { fileURLToPath } from "node:url";
+import { ToolCallStatus } from "@durable-agents/core/proto";
 import type { TestServer } from "../support/test-server.js";
 import { type ChildScript, isLogLine, startScript } from "./child-process.js";
-import { measureToolLoop, startBenchServer, type ToolLoopSample } from "./durable.js";
+import {
+  measureToolLoop,
+  startBenchServer,
+  type ToolLoopSample,
+  toolLoopAgents,
+} from "./durable.js";
+import { createToolHopRecorder } from "./instant-model.js";
 import type { MeasureOptions } from "./measure.js";
 import { deleteStreams, randomPrefix } from "./nats.js";
 
@@ -17,39 +24,72 @@ const runnerCli = fileURLToPath(
 const noopToolModule = fileURLToPath(new URL("./noop-tool.js", import.meta.url));
 const RUNNER_ID = "bench-runner";
 
-export async function measureNatsToolLoop(
+/** Starts a tool runner process serving `noop` under `prefix`, once it registered its tools. */
+export async function startNoopRunner(
   url: string,
-  agent: string,
-  options: MeasureOptions,
-): Promise<ToolLoopSample> {
-  const prefix = randomPrefix();
-  let test: TestServer | undefined;
-  let runner: ChildScript | undefined;
+  prefix: string,
+  runnerId = RUNNER_ID,
+): Promise<ChildScript> {
+  const runner = startScript("the tool runner", runnerCli, [
+    "--nats",
+    url,
+    "--prefix",
+    prefix,
+    "--runner-id",
+    runnerId,
+    "--module",
+    noopToolModule,
+  ]);
   try {
-    const server = await startBenchServer({ url, prefix });
-    test = server;
-    const started = startScript("the tool runner", runnerCli, [
-      "--nats",
-      url,
-      "--prefix",
-      prefix,
-      "--runner-id",
-      RUNNER_ID,
-      "--module",
-      noopToolModule,
-    ]);
-    runner = started;
-    await started.waitForLine((line) => isLogLine(line, "tool runner ready"), "readiness");
+    await runner.waitForLine((line) => isLogLine(line, "tool runner ready"), "readiness");
     // The server knows the runner's `noop` before the first turn offers it to the model.
-    await started.waitForLine(
+    await runner.waitForLine(
       (line) => isLogLine(line, "tools registered with a server"),
       "registration",
     );
-    const sample = await measureToolLoop(server, agent, options);
-    // The runner process, not the server, ran the tool: a figure never times a shortcut.
+    return runner;
+  } catch (error: unknown) {
+    await runner.kill();
+    throw error;
+  }
+}
+
+export interface NatsToolLoopOptions {
+  url: string;
+  agent: string;
+  /** A `postgres://…` store; the default is a fresh SQLite file. */
+  store?: string;
+}
+
+export async function measureNatsToolLoop(
+  options: NatsToolLoopOptions,
+  measureOptions: MeasureOptions,
+): Promise<ToolLoopSample> {
+  const { url } = options;
+  const prefix = randomPrefix();
+  const hops = createToolHopRecorder();
+  let test: TestServer | undefined;
+  let runner: ChildScript | undefined;
+  try {
+    const server = await startBenchServer({
+      ...(options.store === undefined ? {} : { store: options.store }),
+      nats: { url, prefix },
+      agents: toolLoopAgents(hops),
+    });
+    test = server;
+    runner = await startNoopRunner(url, prefix);
+    const sample = await measureToolLoop(server, options.agent, measureOptions, hops);
+    // The runner process, not the server, ran the tool: a figure never times a shortcut. (The
+    // server has no `noop` of its own; a call run in-process would carry a `local:` runner id.
+    // The runner id can be missing when the runner's "claimed" report lands after the outcome.)
     const { toolCalls } = await server.toolCalls.listToolCalls({ threadId: sample.lastThreadId });
     const runners = toolCalls.map((call) => call.runnerId);
-    if (runners.length !== 1 || runners[0] !== RUNNER_ID) {
+    if (
+      toolCalls.length !== 1 ||
+      toolCalls.some(
+        (call) => call.status !== ToolCallStatus.COMPLETED || call.runnerId.startsWith("local:"),
+      )
+    ) {
       throw new Error(`the tool calls ran on ${JSON.stringify(runners)}, not on ${RUNNER_ID}`);
     }
     return sample;

@@ -1,14 +1,22 @@
-// The durable figures: the embedded server (SQLite temp file, port 0, in-process tools) driven
-// through real HTTP/2 gRPC. One tool loop is SendMessage → the model calls `noop` → the tool runs
-// → the model answers with 50 deltas → the answer is committed and the thread is COMPLETED, seen
-// on a WatchThread stream opened before the clock starts (as a client watching its thread would).
+// The durable tool loop figures: a server in this process (port 0; the embedded default on a
+// SQLite temp file with in-process tools, or a PostgreSQL store, or NATS-run tools) driven through
+// real HTTP/2 gRPC. One tool loop is SendMessage → the model calls `noop` → the tool runs → the
+// model answers with 50 deltas → the answer is committed and the thread is COMPLETED, seen on a
+// WatchThread stream opened before the clock starts (as a client watching its thread would).
 import type { Client } from "@connectrpc/connect";
 import { protoToUIMessage } from "@durable-agents/core";
 import { Role, type StreamService, ThreadStatus } from "@durable-agents/core/proto";
 import type { ProgrammaticAgent, StreamingOptions } from "@durable-agents/server";
 import { listAllMessages, outline, textOf } from "../support/conversation.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { ANSWER_TEXT, createInstantToolLoopModel, NOOP_TOOL_NAME } from "./instant-model.js";
+import { deferred } from "./deferred.js";
+import {
+  ANSWER_TEXT,
+  createInstantToolLoopModel,
+  NOOP_TOOL_NAME,
+  type ToolHopClock,
+  type ToolHopRecorder,
+} from "./instant-model.js";
 import { type MeasureOptions, measure, type Sample } from "./measure.js";
 import { noopTool } from "./noop-tool.js";
 
@@ -19,7 +27,7 @@ export const DEFAULT_STREAMING: StreamingOptions = {
   includeToolInputDeltas: false,
 };
 
-/** The agents measured, each with its own instant model. */
+/** The tool-loop agents measured, each with its own instant model. */
 export const BENCH_AGENTS = {
   /** No streaming options: the defaults (DEFAULT_STREAMING). */
   defaults: "bench",
@@ -29,65 +37,55 @@ export const BENCH_AGENTS = {
   noDeltas: "bench_no_deltas",
 } as const;
 
-function benchAgents(): ProgrammaticAgent[] {
+/** The tool-loop agents; their models report each durable tool hop to `hops`. */
+export function toolLoopAgents(hops?: ToolHopClock): ProgrammaticAgent[] {
   const tools = [NOOP_TOOL_NAME];
   return [
-    { name: BENCH_AGENTS.defaults, model: createInstantToolLoopModel(), tools },
+    { name: BENCH_AGENTS.defaults, model: createInstantToolLoopModel(hops), tools },
     {
       name: BENCH_AGENTS.throttle0,
-      model: createInstantToolLoopModel(),
+      model: createInstantToolLoopModel(hops),
       tools,
       streaming: { ...DEFAULT_STREAMING, throttleMs: 0 },
     },
     {
       name: BENCH_AGENTS.noDeltas,
-      model: createInstantToolLoopModel(),
+      model: createInstantToolLoopModel(hops),
       tools,
       streaming: { ...DEFAULT_STREAMING, saveDeltas: false },
     },
   ];
 }
 
-/** Runs `use` against a fresh bench server (new SQLite file, port 0) and closes it after. */
-export async function withBenchServer(use: (test: TestServer) => Promise<void>): Promise<void> {
-  const test = await startBenchServer();
+/** Where a bench server keeps its state and runs its tools. */
+export interface BenchServerOptions {
+  /** A `postgres://…` store; the default is a fresh SQLite file. */
+  store?: string;
+  /** The server's NATS transport (config `nats`): tools run in runner processes, not in-process. */
+  nats?: { url: string; prefix: string };
+  agents: readonly ProgrammaticAgent[];
+}
+
+/** A server in this process on port 0 (its SQLite file, if any, in a fresh folder). */
+export function startBenchServer(options: BenchServerOptions): Promise<TestServer> {
+  return startTestServer({
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.nats === undefined ? { tools: [noopTool] } : { config: { nats: options.nats } }),
+    agents: options.agents,
+  });
+}
+
+/** Runs `use` against a fresh bench server and closes it after. */
+export async function withBenchServer(
+  options: BenchServerOptions,
+  use: (test: TestServer) => Promise<void>,
+): Promise<void> {
+  const test = await startBenchServer(options);
   try {
     await use(test);
   } finally {
     await test.close();
   }
-}
-
-/** The server's NATS transport (config `nats`): tools run in runner processes, not in-process. */
-export interface BenchNats {
-  url: string;
-  prefix: string;
-}
-
-export function startBenchServer(nats?: BenchNats): Promise<TestServer> {
-  if (nats !== undefined) return startTestServer({ config: { nats }, agents: benchAgents() });
-  return startTestServer({
-    tools: [noopTool],
-    agents: benchAgents(),
-  });
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve: (value: T) => void = () => {};
-  let reject: (error: unknown) => void = () => {};
-  const promise = new Promise<T>((onResolve, onReject) => {
-    resolve = onResolve;
-    reject = onReject;
-  });
-  // Rejections are observed by whoever awaits; this keeps an unawaited one from crashing the run.
-  promise.catch(() => {});
-  return { promise, resolve, reject };
 }
 
 /** A WatchThread call that resolves `ready` on its snapshot and `answered` on the loop's end. */
@@ -148,6 +146,8 @@ function watchLoop(
 /** A tool loop's durations and the last thread measured, whose conversation was checked. */
 export interface ToolLoopSample extends Sample {
   lastThreadId: string;
+  /** The durable tool hop of each measured loop, in ms, when the agent's model reported it. */
+  hopsMs: number[];
 }
 
 /** The durable tool loop of one agent, timed from SendMessage to the committed answer. */
@@ -155,8 +155,11 @@ export async function measureToolLoop(
   test: TestServer,
   agent: string,
   options: MeasureOptions,
+  hops?: ToolHopRecorder,
 ): Promise<ToolLoopSample> {
   let lastThreadId = "";
+  hops?.take();
+  const hopsPerLoop: number[][] = [];
   const sample = await measure(
     options,
     async () => {
@@ -174,10 +177,16 @@ export async function measureToolLoop(
       } finally {
         watch.close();
       }
+      hopsPerLoop.push(hops?.take() ?? []);
     },
   );
   await assertToolLoopConversation(test, lastThreadId);
-  return { ...sample, lastThreadId };
+  // The warm-up loops come first; their hops are not part of the figure.
+  const hopsMs = hopsPerLoop.slice(options.warmup).flat();
+  if (hops !== undefined && hopsMs.length !== options.iterations) {
+    throw new Error(`${hopsMs.length} tool hops were timed in ${options.iterations} loops`);
+  }
+  return { ...sample, lastThreadId, hopsMs };
 }
 
 /** Checks the last measured thread holds the whole loop, so a figure never times a shortcut. */

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jsonSchema, stepCountIs, streamText, tool } from "ai";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { ANSWER_DELTA_COUNT, createInstantToolLoopModel, NOOP_TOOL_NAME } from "./instant-model.js";
 import { type MeasureOptions, measure, type Sample } from "./measure.js";
 
@@ -71,5 +72,40 @@ export async function measureSqliteTxn(
   } finally {
     database.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One PostgreSQL write transaction of one row (BEGIN, insert, update it, COMMIT: four round trips,
+ * as a store transaction is) on one `pg` connection to a fresh database.
+ */
+export async function measurePostgresTxn(url: string, options: MeasureOptions): Promise<Sample> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      "CREATE TABLE rows (id BIGSERIAL PRIMARY KEY, status TEXT NOT NULL, body TEXT)",
+    );
+    const body = "x".repeat(200);
+    return await measure(
+      options,
+      () => undefined,
+      async () => {
+        await client.query("BEGIN");
+        const inserted = await client.query<{ id: string }>({
+          name: "insert-row",
+          text: "INSERT INTO rows (status, body) VALUES ('new', $1) RETURNING id",
+          values: [body],
+        });
+        await client.query({
+          name: "update-row",
+          text: "UPDATE rows SET status = 'done' WHERE id = $1",
+          values: [inserted.rows[0]?.id],
+        });
+        await client.query("COMMIT");
+      },
+    );
+  } finally {
+    await client.end();
   }
 }

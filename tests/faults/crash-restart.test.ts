@@ -1,7 +1,8 @@
 // Crash tests (issue #3, DESIGN §9): the server process is SIGKILLed mid-stream, while a sync tool
-// runs, while a retry timer is pending and while an async tool result is awaited; a new process on
-// the same SQLite file brings every thread to its correct final state, with no duplicated message,
-// part or tool execution beyond the one interrupted attempt.
+// runs, while a retry timer is pending, while an async tool result is awaited and during the turn
+// that answers a tool result; a new process on the same SQLite file brings every thread to its
+// correct final state, with no duplicated message, part or tool execution beyond the one
+// interrupted attempt.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import type { Client } from "@connectrpc/connect";
 import {
   type StreamService,
   ThreadStatus,
+  ToolCallStatus,
   type WatchThreadResponse,
 } from "@durable-agents/core/proto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -16,35 +18,12 @@ import { listAllMessages, outline } from "../support/conversation.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai.js";
 import { hasStatus, isIdle, waitForThread } from "../support/wait.js";
 import { killAllChildServers, startChildServer } from "./support/child-server.js";
+import { faultCase } from "./support/fault-case.js";
 import { readLines, waitForLines } from "./support/file-lines.js";
+import { fakeAgentConfig, stepperConfig, stepperReplies, words } from "./support/stepper-agent.js";
+import { waitForStreamedText } from "./support/streamed-text.js";
 
 const DEADLINE_MS = 20_000;
-
-/** Reads a thread's deltas until one holds text, and returns the text streamed so far. */
-async function waitForFirstText(
-  streams: Client<typeof StreamService>,
-  threadId: string,
-): Promise<string> {
-  const done = new AbortController();
-  const deadline = AbortSignal.timeout(DEADLINE_MS);
-  try {
-    for await (const response of streams.streamUpdates(
-      { threadId },
-      { signal: AbortSignal.any([done.signal, deadline]) },
-    )) {
-      if (response.update.case !== "delta") continue;
-      const text = response.update.value.chunks
-        .flatMap((chunk) => (chunk.chunk.case === "textDelta" ? [chunk.chunk.value.delta] : []))
-        .join("");
-      if (text !== "") return text;
-    }
-  } catch (error: unknown) {
-    if (!deadline.aborted) throw error;
-  } finally {
-    done.abort();
-  }
-  throw new Error(`thread ${threadId} streamed no text within ${DEADLINE_MS} ms`);
-}
 
 /** What a client that starts watching now is sent before any live event, in order. */
 async function watchHistory(
@@ -58,17 +37,39 @@ async function watchHistory(
   return events;
 }
 
-/** The role of the last message a chat completions request sends. */
-function lastMessageRole(body: unknown): unknown {
-  if (typeof body !== "object" || body === null || !("messages" in body)) return undefined;
-  const { messages } = body;
-  if (!Array.isArray(messages)) return undefined;
-  const last: unknown = messages.at(-1);
-  return typeof last === "object" && last !== null && "role" in last ? last.role : undefined;
-}
-
-/** Text streamed word by word, like a real model. */
-const words = (text: string): string[] => text.match(/\s+|\S+\s*/gu) ?? [];
+/** The fault cases of this file, as `pnpm test:faults` lists them. */
+const CASES = {
+  killedMidStream: faultCase(
+    1,
+    "embedded",
+    "SIGKILL mid-stream",
+    "B2 B3 B20 the turn restarts and commits the whole answer once",
+  ),
+  killedInSyncTool: faultCase(
+    2,
+    "embedded",
+    "SIGKILL while a sync tool runs",
+    "B15 B20 the call is re-dispatched exactly once",
+  ),
+  killedWithRetryPending: faultCase(
+    3,
+    "embedded",
+    "SIGKILL with a retry timer pending",
+    "B9 B20 the retry fires after the restart",
+  ),
+  killedAwaitingAsyncResult: faultCase(
+    4,
+    "embedded",
+    "SIGKILL while awaiting an async tool result",
+    "B16 B20 AddToolResult completes it after the restart",
+  ),
+  killedInSecondTurn: faultCase(
+    5,
+    "embedded",
+    "SIGKILL during the second turn, after the tool result",
+    "B4 B7 B20 the answer is written once and the tool does not run again",
+  ),
+};
 
 describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 90_000 }, () => {
   let dataDir: string;
@@ -86,16 +87,7 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** A config with one agent on the scripted OpenAI-compatible server. */
-  const fakeAgentConfig = (
-    openai: FakeOpenAI,
-    agent: Record<string, unknown>,
-  ): Record<string, unknown> => ({
-    providers: { fake: { type: "openai-compatible", baseURL: openai.baseURL, apiKey: "k" } },
-    agents: [{ model: "fake:scripted", ...agent }],
-  });
-
-  it("B2 B3 B20 killed mid-stream: the turn restarts and commits the whole answer once", async () => {
+  it(CASES.killedMidStream, async () => {
     // The demo model pauses 50 ms between words, so the answer streams for seconds.
     const config = { providers: { demo: { type: "demo", chunkDelayMs: 50 } } };
     const prompt = Array.from({ length: 60 }, (_, index) => `word${index + 1}`).join(" ");
@@ -104,7 +96,7 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
     const first = await startChildServer({ store, config });
     const { thread } = await first.threads.createThread({ agent: "demo", prompt });
     const threadId = thread?.threadId ?? "";
-    const seen = await waitForFirstText(first.streams, threadId);
+    const { text: seen } = await waitForStreamedText(first.streams, threadId);
     await first.kill();
     // The kill landed mid-answer: only the start of it had been streamed.
     expect(answer.startsWith(seen)).toBe(true);
@@ -127,20 +119,10 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
     expect(snapshot?.messages).toHaveLength(2);
   });
 
-  it("B15 B20 killed while a sync tool runs: the call is re-dispatched exactly once", async () => {
-    const openai = await startFakeOpenAI({
-      respond: ({ body }) =>
-        lastMessageRole(body) === "tool"
-          ? { stream: words("Step one is recorded.") }
-          : {
-              stream: [],
-              toolCalls: [
-                { id: "call_1", name: "record_step", arguments: JSON.stringify({ step: "one" }) },
-              ],
-            },
-    });
+  it(CASES.killedInSyncTool, async () => {
+    const openai = await startFakeOpenAI({ respond: stepperReplies("Step one is recorded.") });
     fake = openai;
-    const config = fakeAgentConfig(openai, { name: "stepper", tools: ["record_step"] });
+    const config = stepperConfig(openai);
     const toolLog = join(dataDir, "tool-starts.log");
 
     const first = await startChildServer({
@@ -186,7 +168,7 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
     expect(openai.requests).toHaveLength(2);
   });
 
-  it("B9 B20 killed while a retry timer is pending: the retry fires after the restart", async () => {
+  it(CASES.killedWithRetryPending, async () => {
     const openai = await startFakeOpenAI({
       respond: ({ index }) =>
         index === 0
@@ -225,7 +207,7 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
     expect(openai.requests).toHaveLength(2);
   });
 
-  it("B16 B20 killed while awaiting an async tool result: AddToolResult completes it after the restart", async () => {
+  it(CASES.killedAwaitingAsyncResult, async () => {
     const first = await startChildServer({ store });
     const { thread } = await first.threads.createThread({
       agent: "demo",
@@ -256,6 +238,51 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
     expect(outline(await listAllMessages(second.threads, threadId))).toEqual([
       ["user", "text:please approve"],
       ["assistant", "tool-request_approval:output-available", 'text:Approval result: "approved"'],
+    ]);
+  });
+  it(CASES.killedInSecondTurn, async () => {
+    // The demo model pauses 500 ms between the words of its answer to the tool result.
+    const config = { providers: { demo: { type: "demo", chunkDelayMs: 500 } } };
+    const weatherLog = join(dataDir, "weather.log");
+    const env = { CRASH_WEATHER_LOG: weatherLog };
+    const answer = "The weather in Paris is sunny, 22°C.";
+
+    const first = await startChildServer({ store, config, env });
+    const { thread } = await first.threads.createThread({
+      agent: "demo",
+      prompt: "weather in Paris",
+    });
+    const threadId = thread?.threadId ?? "";
+    // The first turn streams only the tool call; the first text is the second turn's answer.
+    const streamed = await waitForStreamedText(first.streams, threadId);
+    await first.kill();
+    // Streams 1 and 2 are the first turn and the tool's outcome: the kill hit stream 3, mid-answer.
+    expect(streamed.streamSeq).toBe(3n);
+    expect(answer.startsWith(streamed.text)).toBe(true);
+    expect(streamed.text.length).toBeLessThan(answer.length);
+    expect(readLines(weatherLog)).toEqual(["demo_call_1 1"]);
+
+    const second = await startChildServer({ store, config, env });
+    const done = await waitForThread(second.streams, threadId, isIdle, DEADLINE_MS);
+    expect(done.status).toBe(ThreadStatus.COMPLETED);
+    const messages = await listAllMessages(second.threads, threadId);
+    expect(outline(messages)).toEqual([
+      ["user", "text:weather in Paris"],
+      ["assistant", "tool-get_weather:output-available", `text:${answer}`],
+    ]);
+    expect(messages[1]?.parts.find((part) => part.type === "tool-get_weather")).toMatchObject({
+      toolCallId: "demo_call_1",
+      input: { location: "Paris" },
+      output: { weather: "sunny", temperature: 22 },
+    });
+    // One step made the call, one answered it: the interrupted answer was not kept beside the
+    // new one.
+    expect(messages[1]?.parts.filter((part) => part.type === "step-start")).toHaveLength(2);
+    // The finished call was not run again by the restarted server.
+    expect(readLines(weatherLog)).toEqual(["demo_call_1 1"]);
+    const { toolCalls } = await second.toolCalls.listToolCalls({ threadId });
+    expect(toolCalls.map((call) => [call.toolCallId, call.status, call.attempt])).toEqual([
+      ["demo_call_1", ToolCallStatus.COMPLETED, 1],
     ]);
   });
 });

@@ -1,5 +1,6 @@
-// A real server for a test: the embedded default on a fresh SQLite file, listening on port 0,
-// with a gRPC (HTTP/2) client for each service. Always closed after the test.
+// A real server for a test: the embedded default on a fresh SQLite file (or the store the test
+// names, e.g. a fresh PostgreSQL database from ./postgres.ts), listening on port 0, with a gRPC
+// (HTTP/2) client for each service. Always closed after the test.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,7 @@ import {
   type CreateServerOptions,
   createServer,
   type DurableAgentsServer,
+  type Store,
 } from "@durable-agents/server";
 import pino from "pino";
 import { testConfig } from "./test-config.js";
@@ -43,13 +45,26 @@ export function clientsFor(baseUrl: string) {
 }
 
 export async function startTestServer(
-  options: Omit<CreateServerOptions, "config"> & { config?: Record<string, unknown> } = {},
+  options: Omit<CreateServerOptions, "config" | "store"> & {
+    config?: Record<string, unknown>;
+    /**
+     * A store URL for the configuration (`postgres://…` of a fresh database), or a Store the
+     * server uses as it is (and does not close).
+     * @default a fresh SQLite file in `dataDir`
+     */
+    store?: string | Store;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "durable-agents-test-"));
+  const { store, ...serverOptions } = options;
   const server = await createServer({
     logger: pino({ level: process.env.DURABLE_AGENTS_TEST_LOG ?? "silent" }),
-    ...options,
-    config: testConfig({ store: `sqlite:${join(dataDir, "agents.db")}`, file: options.config }),
+    ...serverOptions,
+    ...(typeof store === "object" ? { store } : {}),
+    config: testConfig({
+      store: typeof store === "string" ? store : `sqlite:${join(dataDir, "agents.db")}`,
+      file: options.config,
+    }),
   });
   return {
     server,

@@ -5,6 +5,7 @@ import { googleRpc } from "@durable-agents/core/proto";
 import { describe, expect, it } from "vitest";
 import {
   AgentClientError,
+  type ErrorReasonName,
   FailedPreconditionError,
   isAgentClientError,
   isFailedPreconditionError,
@@ -54,6 +55,22 @@ describe("toAgentClientError (DESIGN §3)", () => {
     expect(error).toBeInstanceOf(FailedPreconditionError);
     expect(error.reason).toBe("RETRY_PENDING");
     expect(error.metadata).toEqual({ thread_id: "t1" });
+  });
+
+  it("tells a store outage, safe to retry, from a commit whose outcome is unknown", () => {
+    const unavailable = toAgentClientError(
+      new ConnectError("the database is unavailable", Code.Unavailable, undefined, [
+        info("STORE_UNAVAILABLE" satisfies ErrorReasonName),
+      ]),
+    );
+    expect(isUnavailableError(unavailable) && unavailable.reason).toBe("STORE_UNAVAILABLE");
+    const unknown = toAgentClientError(
+      new ConnectError("re-read the state before retrying", Code.Unknown, undefined, [
+        info("COMMIT_OUTCOME_UNKNOWN" satisfies ErrorReasonName),
+      ]),
+    );
+    expect(isUnavailableError(unknown)).toBe(false);
+    expect(unknown).toMatchObject({ code: "unknown", reason: "COMMIT_OUTCOME_UNKNOWN" });
   });
 
   it("reads the BadRequest field violations of INVALID_ARGUMENT", () => {

@@ -142,7 +142,13 @@ export class ResourceExhaustedError extends AgentClientError {
   }
 }
 
-/** UnavailableError: the server could not be reached or the connection broke. */
+/**
+ * UnavailableError: the server could not be reached or the connection broke, or (reason
+ * `STORE_UNAVAILABLE`) the server could not reach its database; nothing was written, so the call
+ * is safe to retry. A commit whose outcome is unknown is not this class: it is an
+ * {@link AgentClientError} with code `unknown` and reason `COMMIT_OUTCOME_UNKNOWN` (re-read the
+ * state before retrying, or the change may be applied twice).
+ */
 export class UnavailableError extends AgentClientError {
   override readonly name = "UnavailableError";
 }

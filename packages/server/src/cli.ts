@@ -1,19 +1,26 @@
 #!/usr/bin/env node
-// `durable-agents serve [--config FILE] [--listen HOST:PORT]` (DESIGN §5): runs the server until
-// SIGTERM or SIGINT, then shuts down gracefully.
+// `durable-agents serve [--config FILE] [--listen HOST:PORT] [--insecure]` (DESIGN §5): runs the
+// server until SIGTERM or SIGINT, then shuts down gracefully.
 import { spawn } from "node:child_process";
-import pino from "pino";
+import { createJsonLogger } from "@durable-agents/tool-runner";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { isInsecureListenError } from "./auth/errors.js";
 import { loadServerConfig } from "./config/config.js";
 import { isConfigError } from "./config/config-error.js";
 import { createServer } from "./server.js";
 
-const USAGE = `usage: durable-agents serve [--config FILE] [--listen HOST:PORT]
+const USAGE = `usage: durable-agents serve [--config FILE] [--listen HOST:PORT] [--insecure]
        durable-agents chat [--url URL] [--token TOKEN] [--agent NAME] [--thread ID]`;
 
 async function serve(argv: readonly string[]): Promise<void> {
-  const logger = pino({ name: "durable-agents" });
   const config = await loadServerConfig({ argv });
-  const server = await createServer({ config, logger });
+  // X6: JSON lines at the configured level, secrets redacted; /metrics adds the process's own.
+  const logger = createJsonLogger({ name: "durable-agents", level: config.logLevel });
+  const metricsRegistry = new Registry();
+  // The default collectors sample the event loop and GC for as long as the process lives: only
+  // worth it when something scrapes them.
+  if (config.metrics.enabled) collectDefaultMetrics({ register: metricsRegistry });
+  const server = await createServer({ config, logger, metricsRegistry });
   let shuttingDown = false;
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
@@ -60,7 +67,7 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (isConfigError(error)) {
+  if (isConfigError(error) || isInsecureListenError(error)) {
     console.error(error.message);
     process.exit(2);
   }

@@ -2,6 +2,7 @@
 // (embedded default) and in NATS tool runner processes (DESIGN §5).
 import type { ToolRetryPolicy, ToolShouldRetryResult } from "@durable-agents/core";
 import { z } from "zod";
+import type { TraceContext } from "./telemetry/trace-context.js";
 
 /** Any JSON value: what tools take and return. */
 export type JsonValue =
@@ -30,6 +31,11 @@ export interface ToolCallContext {
   idempotencyKey: string;
   /** Fires when the thread is stopped or the call's deadline passes (X9, B11, B18). */
   signal: AbortSignal;
+  /**
+   * The W3C trace context of this execution (X6), to pass on to what the handler calls (e.g. as
+   * HTTP `traceparent`/`tracestate` headers); undefined when the call was made outside any trace.
+   */
+  traceContext: TraceContext | undefined;
 }
 
 /** A sync tool's handler returns the result; an async tool's callback returns nothing (B16). */

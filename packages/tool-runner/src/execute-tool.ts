@@ -5,6 +5,7 @@
 // server's retry decision (B15, B16, B23).
 import { errorTextOf } from "@durable-agents/core";
 import type { JsonValue, ToolCallContext, ToolDefinition, ToolKind } from "./define-tool.js";
+import type { TraceContext } from "./telemetry/trace-context.js";
 
 /** One attempt of a tool call to execute (what a ToolTask carries, in domain terms). */
 export interface ToolExecutionRequest {
@@ -18,6 +19,8 @@ export interface ToolExecutionRequest {
   /** The number of this attempt, from 1 (B15). */
   attempt: number;
   maxAttempts: number;
+  /** The W3C trace context the handler sees as its own (X6); undefined outside any trace. */
+  traceContext?: TraceContext | undefined;
 }
 
 /** Why an attempt failed, as a runner reports it (mirrors the runner protocol's ToolError). */
@@ -77,6 +80,7 @@ function toolCallContext(request: ToolExecutionRequest, signal: AbortSignal): To
     maxAttempts: request.maxAttempts,
     idempotencyKey: `${request.threadId}:${request.toolCallId}`,
     signal,
+    traceContext: request.traceContext,
   };
 }
 

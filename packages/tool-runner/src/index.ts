@@ -31,7 +31,44 @@ export {
 export type { ToolExecutionRequest, ToolExecutionResult, ToolFailure } from "./execute-tool.js";
 export { describeFailure, executeTool } from "./execute-tool.js";
 export { ensureStreams } from "./nats/ensure-jetstream.js";
+export type {
+  NatsCredentialFields,
+  NatsCredentials,
+  NatsCredentialsResult,
+} from "./nats/nats-credentials.js";
+export {
+  isNatsCredentialsFileError,
+  NatsCredentialsFileError,
+  natsAuthOptions,
+  natsCredentialsFrom,
+} from "./nats/nats-credentials.js";
 export type { ProtocolNames } from "./nats/protocol-names.js";
 export { DEFAULT_PREFIX, protocolNames } from "./nats/protocol-names.js";
 export type { ToolRunner, ToolRunnerOptions } from "./nats/tool-runner.js";
 export { createToolRunner } from "./nats/tool-runner.js";
+export type { JsonLoggerOptions, LogLevel } from "./telemetry/json-logger.js";
+export {
+  createJsonLogger,
+  isLogLevel,
+  LOG_LEVELS,
+  REDACTED,
+  REDACTED_LOG_PATHS,
+} from "./telemetry/json-logger.js";
+export type {
+  MetricsHttpRequest,
+  MetricsHttpResponse,
+  MetricsServer,
+} from "./telemetry/metrics-http.js";
+export {
+  answerMetricsRequest,
+  METRICS_PATH,
+  startMetricsServer,
+} from "./telemetry/metrics-http.js";
+export type { OtlpEnvironment, OtlpTracing, OtlpTracingOptions } from "./telemetry/otlp-tracing.js";
+export { otlpTracesUrl, startOtlpTracing } from "./telemetry/otlp-tracing.js";
+export type { TraceContext } from "./telemetry/trace-context.js";
+export {
+  contextFromTraceContext,
+  traceContextFromHeaders,
+  traceContextOf,
+} from "./telemetry/trace-context.js";

@@ -13,7 +13,7 @@ export interface ChildServerOptions {
   store: string;
   /** Extra configuration, as a config file would hold it. */
   config?: Record<string, unknown>;
-  /** Extra environment of the child (CRASH_TOOL_LOG, CRASH_TOOL_BLOCK). */
+  /** Extra environment of the child (CRASH_TOOL_LOG, CRASH_TOOL_BLOCK, …: see the fixture). */
   env?: Record<string, string>;
   /** How long the child may take to start serving. @default 20_000 */
   startTimeoutMs?: number;
@@ -26,6 +26,8 @@ export type ChildServer = ReturnType<typeof clientsFor> & {
   stderr(): string;
   /** SIGKILLs the child and waits until it is gone. */
   kill(): Promise<void>;
+  /** Resolves with the signal that ended the child (null for a normal exit), once it is gone. */
+  exited(): Promise<NodeJS.Signals | null>;
 };
 
 const running = new Set<ChildProcess>();
@@ -47,7 +49,7 @@ export async function killAllChildServers(): Promise<void> {
   await Promise.all([...running].map(killChild));
 }
 
-export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
+function spawnFixture(options: ChildServerOptions): ChildProcess {
   const child = spawn(process.execPath, [fixture], {
     env: {
       ...process.env,
@@ -58,6 +60,34 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);
+  return child;
+}
+
+/**
+ * Runs a child that is expected to die by itself (a tool that SIGKILLs its server) and resolves
+ * with the signal that ended it, whether it died before or after it started serving; a child
+ * still alive after `timeoutMs` is killed and the wait fails.
+ */
+export async function runChildServerUntilExit(
+  options: ChildServerOptions & { timeoutMs: number },
+): Promise<NodeJS.Signals | null> {
+  const child = spawnFixture({ ...options, env: { CRASH_SERVER_LOG: "silent", ...options.env } });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void killChild(child);
+  }, options.timeoutMs);
+  await once(child, "exit");
+  clearTimeout(timer);
+  running.delete(child);
+  if (timedOut) throw new Error(`the crash server still ran after ${options.timeoutMs} ms`);
+  return child.signalCode;
+}
+
+export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
+  const child = spawnFixture(options);
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (text: string) => {
     stderr += text;
@@ -95,11 +125,15 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
   });
   const { pid } = child;
   if (pid === undefined) throw new Error("the crash server has no pid");
+  const exit = hasExited(child)
+    ? Promise.resolve(child.signalCode)
+    : once(child, "exit").then(() => child.signalCode);
   return {
     ...clientsFor(url),
     url,
     pid,
     stderr: () => stderr,
     kill: () => killChild(child),
+    exited: () => exit,
   };
 }

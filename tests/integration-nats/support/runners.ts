@@ -21,6 +21,10 @@ export interface RunnerOptions {
   demo?: boolean;
   /** Serve the test tools of {@link testToolModule}. */
   testTools?: boolean;
+  /** Further tool modules to serve (`--module FILE` each). */
+  modules?: string[];
+  /** Further command-line arguments, e.g. `--metrics-listen 127.0.0.1:0`. */
+  args?: string[];
   concurrency?: number;
   /** Environment of the test tools (NATS_TEST_TOOL_LOG, NATS_TEST_GATE). */
   env?: Record<string, string>;
@@ -83,6 +87,8 @@ export async function startRunner(options: RunnerOptions): Promise<RunnerProcess
   if (options.demo === true) args.push("--demo");
   if (options.testTools === true) args.push("--module", testToolModule);
   if (options.concurrency !== undefined) args.push("--concurrency", String(options.concurrency));
+  for (const module of options.modules ?? []) args.push("--module", module);
+  args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {
     env: { ...process.env, NATS_TEST_RUNNER: options.name, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

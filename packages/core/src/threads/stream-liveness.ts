@@ -31,11 +31,15 @@ export function isStreamTimedOut(stream: StreamSnapshot, now: number): boolean {
 
 /**
  * Delay before a turn's next heartbeat (B3): the interval minus a random jitter of up to
- * {@link STREAM_HEARTBEAT_MAX_JITTER_MS}. The jitter spreads the heartbeats of many turns; taking it
- * off (rather than adding it) keeps every heartbeat well inside the alive threshold.
+ * `maxJitterMs`. The jitter spreads the heartbeats of many turns; taking it off (rather than
+ * adding it) keeps every heartbeat well inside the alive threshold.
  *
  * @param random returns a number in [0, 1), like `Math.random`.
  */
-export function nextHeartbeatDelayMs(random: () => number): number {
-  return STREAM_HEARTBEAT_INTERVAL_MS - Math.floor(random() * STREAM_HEARTBEAT_MAX_JITTER_MS);
+export function nextHeartbeatDelayMs(
+  random: () => number,
+  intervalMs: number = STREAM_HEARTBEAT_INTERVAL_MS,
+  maxJitterMs: number = STREAM_HEARTBEAT_MAX_JITTER_MS,
+): number {
+  return intervalMs - Math.floor(random() * maxJitterMs);
 }

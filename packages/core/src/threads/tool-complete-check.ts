@@ -1,3 +1,4 @@
+import type { ContinueOptions } from "./continue-decision.js";
 import { planStop, type StopDecision } from "./stop-plan.js";
 import { isStreamAlive } from "./stream-liveness.js";
 import type { ThreadSnapshot } from "./thread-snapshot.js";
@@ -21,7 +22,11 @@ export type ToolCompleteDecision =
  * Runs after the outcome was recorded, so `pendingToolCallCount` no longer counts the completed
  * call.
  */
-export function decideAfterToolComplete(thread: ThreadSnapshot, now: number): ToolCompleteDecision {
+export function decideAfterToolComplete(
+  thread: ThreadSnapshot,
+  now: number,
+  options: ContinueOptions = {},
+): ToolCompleteDecision {
   if (thread.stopSignal) {
     return planStop(thread);
   }
@@ -32,7 +37,7 @@ export function decideAfterToolComplete(thread: ThreadSnapshot, now: number): To
   if (thread.pendingToolCallCount > 0) {
     return { kind: "noop", reason: "tool_calls_pending" };
   }
-  if (isStreamAlive(thread.activeStream, now)) {
+  if (isStreamAlive(thread.activeStream, now, options.streamAliveThresholdMs)) {
     return { kind: "set_continue_flag" };
   }
   return { kind: "continue" };

@@ -32,7 +32,7 @@ describe("parseServeArgs", () => {
     expect(error).toMatchObject({
       source: "command line",
       message:
-        "Invalid configuration in command line:\n  - --lisen: unknown argument; expected --config FILE or --listen HOST:PORT",
+        "Invalid configuration in command line:\n  - --lisen: unknown argument; expected --config FILE, --listen HOST:PORT or --insecure",
     });
   });
 

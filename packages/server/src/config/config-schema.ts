@@ -1,6 +1,8 @@
 // The zod schema of the server configuration file (DESIGN §5). It validates what a file may say
 // and turns string forms into structures; `withDefaults` (server-config.ts) fills in the rest.
 // Objects are loose: §5 allows more keys than these fixed ones.
+import { createHash } from "node:crypto";
+import { LOG_LEVELS, natsCredentialsFrom } from "@durable-agents/tool-runner";
 import { z } from "zod";
 import {
   type ParseResult,
@@ -18,6 +20,9 @@ function parsedWith<T>(parse: (text: string) => ParseResult<T>) {
     return z.NEVER;
   });
 }
+
+/** connect-es refuses a larger `readMaxBytes` (2^32 - 1). */
+const MAX_REQUEST_BYTES_CEILING = 0xffffffff;
 
 const nonEmptyString = z.string().min(1, "must not be empty");
 const positiveInteger = z.number().int().min(1);
@@ -105,14 +110,27 @@ const provider = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("anthropic"), baseURL: z.url().optional(), ...keyedProvider }),
 ]);
 
-/** `nats` is a URL, or an object with the URL, the prefix and further connection options. */
+/**
+ * `nats` is a URL, or an object with the URL, the prefix, the credentials (X5: one kind of
+ * user/password, token, credsFile, nkeySeedFile) and further connection options.
+ */
 const nats = z.preprocess(
   (value) => (typeof value === "string" ? { url: value } : value),
-  z.looseObject({
-    url: parsedWith(parseNatsUrl),
-    prefix: parsedWith(parseNatsPrefix).optional(),
-    localTools: z.boolean().optional(),
-  }),
+  z
+    .looseObject({
+      url: parsedWith(parseNatsUrl),
+      prefix: parsedWith(parseNatsPrefix).optional(),
+      localTools: z.boolean().optional(),
+      user: nonEmptyString.optional(),
+      password: nonEmptyString.optional(),
+      token: nonEmptyString.optional(),
+      credsFile: nonEmptyString.optional(),
+      nkeySeedFile: nonEmptyString.optional(),
+    })
+    .superRefine((entry, context) => {
+      const result = natsCredentialsFrom(entry);
+      if (!result.ok) context.addIssue({ code: "custom", message: result.message });
+    }),
 );
 
 const apiKey = z
@@ -135,7 +153,8 @@ const apiKey = z
 
 const jwt = z
   .looseObject({
-    secret: nonEmptyString.optional(),
+    // HS256 needs a key as long as its hash (RFC 7518 §3.2): a short secret can be brute-forced.
+    secret: z.string().min(32, "must be at least 32 characters").optional(),
     jwksFile: nonEmptyString.optional(),
     issuer: nonEmptyString.optional(),
     audience: z.union([nonEmptyString, z.array(nonEmptyString).min(1)]).optional(),
@@ -155,15 +174,60 @@ const jwt = z
     return z.NEVER;
   });
 
+/** The SHA-256 an API key entry stands for, in lower-case hex (to find a key given twice). */
+function apiKeyDigest(entry: { key?: string; keyHash?: string }): string {
+  return entry.key !== undefined
+    ? createHash("sha256").update(entry.key, "utf8").digest("hex")
+    : (entry.keyHash ?? "").slice("sha256:".length).toLowerCase();
+}
+
 const auth = z
   .looseObject({ apiKeys: z.array(apiKey).optional(), jwt: jwt.optional() })
   .refine((entry) => (entry.apiKeys?.length ?? 0) > 0 || entry.jwt !== undefined, {
     message: "auth needs apiKeys or jwt; leave auth out to run without authentication",
+  })
+  .superRefine((entry, context) => {
+    const seen = new Map<string, number>();
+    for (const [index, apiKeyEntry] of (entry.apiKeys ?? []).entries()) {
+      const digest = apiKeyDigest(apiKeyEntry);
+      const first = seen.get(digest);
+      if (first !== undefined) {
+        context.addIssue({
+          code: "custom",
+          message: `holds the same key as apiKeys[${first}]`,
+          path: ["apiKeys", index],
+        });
+      }
+      seen.set(digest, index);
+    }
   });
 
 const limits = z.looseObject({
   maxConcurrentTurns: positiveInteger.optional(),
   maxConcurrentTools: positiveInteger.optional(),
+  maxRequestBytes: positiveInteger.max(MAX_REQUEST_BYTES_CEILING).optional(),
+  maxPromptChars: positiveInteger.optional(),
+  maxPartsPerMessage: positiveInteger.optional(),
+  maxToolResultBytes: positiveInteger.optional(),
+  maxMetadataBytes: positiveInteger.optional(),
+  maxPageSize: positiveInteger.optional(),
+  maxStreamsPerPrincipal: positiveInteger.optional(),
+  maxWatchersPerThread: positiveInteger.optional(),
+});
+
+/** The PostgreSQL store's connection pool (DESIGN §2 scaled deployment). */
+const postgres = z.looseObject({ maxConnections: positiveInteger.optional() });
+
+/** Prometheus metrics (X6): on the API port unless `listen` gives them a port of their own. */
+const metrics = z.looseObject({
+  enabled: z.boolean().optional(),
+  listen: parsedWith(parseListenAddress).nullable().optional(),
+});
+
+/** Trace export (X6); OTEL_EXPORTER_OTLP_* variables win over it. */
+const telemetry = z.looseObject({
+  otlpEndpoint: z.url().nullable().optional(),
+  serviceName: nonEmptyString.optional(),
 });
 
 /** The configuration file (JSON or YAML) of `durable-agents serve`. */
@@ -171,12 +235,17 @@ export const serverConfigSchema = z
   .looseObject({
     listen: parsedWith(parseListenAddress).optional(),
     store: parsedWith(parseStoreLocation).optional(),
+    postgres: postgres.optional(),
     nats: nats.nullable().optional(),
     providers: z.record(providerName, provider).optional(),
     agents: z.array(agent).optional(),
     auth: auth.nullable().optional(),
+    insecure: z.boolean().optional(),
     demo: z.boolean().optional(),
     limits: limits.optional(),
+    logLevel: z.enum(LOG_LEVELS).optional(),
+    metrics: metrics.optional(),
+    telemetry: telemetry.optional(),
   })
   .superRefine((config, context) => {
     const seen = new Set<string>();

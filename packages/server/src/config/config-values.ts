@@ -1,5 +1,7 @@
 // Parsers of the configuration values written as strings (DESIGN §5), shared by the file schema,
 // the environment and the command line so all three accept exactly the same forms.
+// Store and NATS URLs may hold passwords: a refused one is shown without them (STYLE 12).
+import { redactUrlCredentials } from "../store/redact-url-credentials.js";
 
 /** A value parsed from text, or why it could not be. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -39,14 +41,6 @@ export function parseListenAddress(text: string): ParseResult<ListenAddress> {
   return { ok: true, value: { host, port } };
 }
 
-/**
- * A URL cut after its scheme, for error messages: store and NATS URLs may hold passwords, which
- * must not reach logs (STYLE 12).
- */
-function withoutCredentials(text: string): string {
-  return text.replace(/:\/\/.*$/su, "://…");
-}
-
 const SQLITE_PREFIX = "sqlite:";
 const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/u;
 
@@ -58,7 +52,7 @@ export function parseStoreLocation(text: string): ParseResult<StoreLocation> {
   if (POSTGRES_URL.test(text)) return { ok: true, value: { type: "postgres", url: text } };
   return {
     ok: false,
-    message: `must be "sqlite:PATH" or "postgres://…", got "${withoutCredentials(text)}"`,
+    message: `must be "sqlite:PATH" or "postgres://…", got "${redactUrlCredentials(text)}"`,
   };
 }
 
@@ -96,6 +90,6 @@ export function parseNatsUrl(text: string): ParseResult<string> {
     ? { ok: true, value: urls.join(",") }
     : {
         ok: false,
-        message: `must be nats://HOST:PORT (comma-separated for several), got "${withoutCredentials(text)}"`,
+        message: `must be nats://HOST:PORT (comma-separated for several), got "${redactUrlCredentials(text)}"`,
       };
 }

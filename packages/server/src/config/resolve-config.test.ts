@@ -27,12 +27,28 @@ describe("defaults (DESIGN §5)", () => {
     expect(resolveServerConfig({ env: {}, args: {} })).toEqual({
       listen: { host: "127.0.0.1", port: 7700 },
       store: { type: "sqlite", path: "./.durable-agents/agents.db" },
+      postgres: { maxConnections: 10 },
       nats: null,
       providers: { demo: { type: "demo", chunkDelayMs: 5 } },
       agents: [createDemoAgentConfig()],
       auth: null,
+      insecure: false,
       demo: true,
-      limits: { maxConcurrentTurns: 100, maxConcurrentTools: 32 },
+      limits: {
+        maxConcurrentTurns: 100,
+        maxConcurrentTools: 32,
+        maxRequestBytes: 4_194_304,
+        maxPromptChars: 1_000_000,
+        maxPartsPerMessage: 1_000,
+        maxToolResultBytes: 1_048_576,
+        maxMetadataBytes: 16_384,
+        maxPageSize: 1_000,
+        maxStreamsPerPrincipal: 1_000,
+        maxWatchersPerThread: 100,
+      },
+      logLevel: "info",
+      metrics: { enabled: true, listen: null },
+      telemetry: { otlpTracesUrl: null, serviceName: "durable-agents" },
       extensions: {},
     } satisfies ServerConfig);
   });
@@ -328,7 +344,8 @@ describe("top-level fields", () => {
       url: "nats://n:4222",
       prefix: "team_a",
       localTools: true,
-      extensions: { token: "t" },
+      credentials: { token: "t" },
+      extensions: {},
     });
   });
 
@@ -385,15 +402,41 @@ describe("top-level fields", () => {
     });
   });
 
+  it("takes the PostgreSQL pool size and refuses a non-positive one", () => {
+    expect(resolve({ postgres: { maxConnections: 25 } }).postgres).toEqual({ maxConnections: 25 });
+    expect(() => resolve({ postgres: { maxConnections: 0 } })).toThrow(/postgres\.maxConnections/u);
+  });
+
   it("keeps unknown top-level keys as extensions and fills in limits", () => {
-    const config = resolve({ logLevel: "debug", limits: { maxConcurrentTurns: 8 } });
-    expect(config.extensions).toEqual({ logLevel: "debug" });
-    expect(config.limits).toEqual({ maxConcurrentTurns: 8, maxConcurrentTools: 32 });
+    const config = resolve({
+      dashboard: { theme: "dark" },
+      limits: { maxConcurrentTurns: 8, maxPromptChars: 500, maxStreamsPerPrincipal: 3 },
+    });
+    expect(config.extensions).toEqual({ dashboard: { theme: "dark" } });
+    expect(config.limits).toMatchObject({
+      maxConcurrentTurns: 8,
+      maxConcurrentTools: 32,
+      maxPromptChars: 500,
+      maxStreamsPerPrincipal: 3,
+      maxWatchersPerThread: 100,
+    });
   });
 
   it("names bad limits", () => {
     expect(issuesOf({ limits: { maxConcurrentTools: 0 } })).toEqual([
       { path: "limits.maxConcurrentTools", message: "Too small: expected number to be >=1" },
+    ]);
+    expect(issuesOf({ limits: { maxPageSize: 2.5 } })).toEqual([
+      { path: "limits.maxPageSize", message: "Invalid input: expected int, received number" },
+    ]);
+  });
+
+  it("refuses a request size limit connect cannot enforce (above 2^32 - 1)", () => {
+    expect(issuesOf({ limits: { maxRequestBytes: 2 ** 32 } })).toEqual([
+      {
+        path: "limits.maxRequestBytes",
+        message: "Too big: expected number to be <=4294967295",
+      },
     ]);
   });
 
@@ -406,6 +449,7 @@ describe("top-level fields", () => {
 
 describe("auth (X5)", () => {
   const keyHash = `sha256:${"ab".repeat(32)}`;
+  const SECRET = "a-shared-secret-of-at-least-32-characters";
 
   it("resolves API keys and a JWT secret with their defaults", () => {
     const config = resolve({
@@ -414,7 +458,7 @@ describe("auth (X5)", () => {
           { key: "k-1", principal: "alice", roles: ["admin"] },
           { keyHash, principal: "bob" },
         ],
-        jwt: { secret: "s", issuer: "https://issuer.example" },
+        jwt: { secret: SECRET, issuer: "https://issuer.example" },
       },
     });
     expect(config.auth).toEqual({
@@ -423,7 +467,7 @@ describe("auth (X5)", () => {
         { keyHash, principal: "bob", roles: [] },
       ],
       jwt: {
-        secret: "s",
+        secret: SECRET,
         issuer: "https://issuer.example",
         audience: undefined,
         principalClaim: "sub",
@@ -441,7 +485,7 @@ describe("auth (X5)", () => {
             { key: "k", keyHash, principal: "both" },
             { keyHash: "md5:abc", principal: "c" },
           ],
-          jwt: { secret: "s", jwksFile: "/jwks.json" },
+          jwt: { secret: SECRET, jwksFile: "/jwks.json" },
         },
       }),
     ).toEqual([
@@ -459,6 +503,51 @@ describe("auth (X5)", () => {
         message: "auth needs apiKeys or jwt; leave auth out to run without authentication",
       },
     ]);
+  });
+});
+
+describe("observability (X6)", () => {
+  it("reads the log level, the metrics section and the OTLP endpoint from the file", () => {
+    expect(
+      resolve({
+        logLevel: "debug",
+        metrics: { enabled: true, listen: "0.0.0.0:9464" },
+        telemetry: { otlpEndpoint: "http://collector:4318/", serviceName: "agents-eu" },
+      }),
+    ).toMatchObject({
+      logLevel: "debug",
+      metrics: { enabled: true, listen: { host: "0.0.0.0", port: 9464 } },
+      telemetry: { otlpTracesUrl: "http://collector:4318/v1/traces", serviceName: "agents-eu" },
+    });
+  });
+
+  it("lets DURABLE_AGENTS_LOG_LEVEL and the standard OTEL_* variables win over the file", () => {
+    const file = { logLevel: "debug", telemetry: { otlpEndpoint: "http://file:4318" } };
+    expect(
+      resolve(file, {
+        DURABLE_AGENTS_LOG_LEVEL: "WARN",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://env:4318",
+        OTEL_SERVICE_NAME: "from-env",
+      }),
+    ).toMatchObject({
+      logLevel: "warn",
+      telemetry: { otlpTracesUrl: "http://env:4318/v1/traces", serviceName: "from-env" },
+    });
+    expect(
+      resolve(file, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://env:4318/traces" }).telemetry
+        .otlpTracesUrl,
+    ).toBe("http://env:4318/traces");
+    expect(resolve(file, { OTEL_SDK_DISABLED: "true" }).telemetry.otlpTracesUrl).toBeNull();
+  });
+
+  it("names a bad log level and a bad metrics address", () => {
+    expect(issuesOf({ logLevel: "loud", metrics: { listen: "9464" } })).toEqual([
+      { path: "logLevel", message: expect.stringContaining("info") },
+      { path: "metrics.listen", message: expect.stringContaining("HOST:PORT") },
+    ]);
+    expect(() => resolve({}, { DURABLE_AGENTS_LOG_LEVEL: "loud" })).toThrow(
+      /DURABLE_AGENTS_LOG_LEVEL: must be one of/,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 // From file contents, environment and command line to the resolved configuration, without I/O:
 // config.ts reads, this decides.
+import { otlpTracesUrl } from "@durable-agents/tool-runner";
 import { DEMO_MODEL_ID } from "../models/demo/demo-model.js";
 import { parseModelReference } from "../models/model-reference.js";
 import { ConfigError, type ConfigIssue, formatFieldPath } from "./config-error.js";
@@ -46,7 +47,15 @@ export function resolveServerConfig({ file, env, args }: ConfigSources): ServerC
   const providers = resolveApiKeys(config.providers, env, issues);
   checkAgentModels(parsed, providers, issues);
   if (issues.length > 0) throw new ConfigError(source, issues);
-  return { ...config, providers };
+  return {
+    ...config,
+    providers,
+    // X6: the standard OTEL_* variables win over the file's telemetry section.
+    telemetry: {
+      otlpTracesUrl: otlpTracesUrl(env, parsed.telemetry?.otlpEndpoint) ?? null,
+      serviceName: readEnv(env, "OTEL_SERVICE_NAME") ?? config.telemetry.serviceName,
+    },
+  };
 }
 
 /** Takes each provider's key from its `apiKeyEnv` variable when set, else keeps its `apiKey`. */

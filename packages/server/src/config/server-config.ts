@@ -1,12 +1,20 @@
 // The resolved server configuration (DESIGN §5): every field filled in, documented with its
 // default. `withDefaults` is the one place defaults are applied.
 import { DEFAULT_DELTA_THROTTLE_MS } from "@durable-agents/core";
-import { DEMO_TOOL_NAMES } from "@durable-agents/tool-runner";
+import {
+  DEMO_TOOL_NAMES,
+  type LogLevel,
+  type NatsCredentials,
+  natsCredentialsFrom,
+  otlpTracesUrl,
+} from "@durable-agents/tool-runner";
 import {
   DEFAULT_DEMO_CHUNK_DELAY_MS,
   DEMO_MODEL_ID,
   DEMO_PROVIDER_NAME,
 } from "../models/demo/demo-model.js";
+// The store owns its defaults; the configuration only repeats them (config → store, never back).
+import { DEFAULT_POSTGRES_MAX_CONNECTIONS } from "../store/postgres/postgres-store.js";
 import type {
   ParsedAgentConfig,
   ParsedProviderConfig,
@@ -26,6 +34,22 @@ export const DEFAULT_MAX_STEPS = 20;
 export const DEFAULT_MAX_CONCURRENT_TURNS = 100;
 /** Default number of tool executions one process runs at once (local transport). */
 export const DEFAULT_MAX_CONCURRENT_TOOLS = 32;
+/** Default largest request message, in bytes: gRPC's usual 4 MiB receive limit. */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+/** Default longest prompt (and text part of a caller's message), in characters. */
+export const DEFAULT_MAX_PROMPT_CHARS = 1_000_000;
+/** Default most parts in one message a caller sends. */
+export const DEFAULT_MAX_PARTS_PER_MESSAGE = 1_000;
+/** Default largest tool result (its JSON) or tool error text, in bytes. */
+export const DEFAULT_MAX_TOOL_RESULT_BYTES = 1024 * 1024;
+/** Default largest thread or message metadata (its JSON), in bytes. */
+export const DEFAULT_MAX_METADATA_BYTES = 16 * 1024;
+/** Default largest page a List RPC returns; a larger page_size is lowered to it. */
+export const DEFAULT_MAX_PAGE_SIZE = 1_000;
+/** Default most StreamUpdates and WatchThread calls one principal has open at once. */
+export const DEFAULT_MAX_STREAMS_PER_PRINCIPAL = 1_000;
+/** Default most StreamUpdates and WatchThread calls open on one thread at once. */
+export const DEFAULT_MAX_WATCHERS_PER_THREAD = 100;
 /** Name of the built-in demo agent (§8). */
 export const DEMO_AGENT_NAME = "demo";
 
@@ -46,8 +70,13 @@ export interface NatsConfig {
    */
   localTools: boolean;
   /**
-   * Further keys of the file's `nats` object (e.g. `credsFile`, a NATS credentials file), as
-   * written.
+   * How this server proves who it is to NATS (X5): the file's `user` and `password`, `token`,
+   * `credsFile` or `nkeySeedFile`, or the DURABLE_AGENTS_NATS_* variables.
+   * @default undefined (no credentials)
+   */
+  credentials?: NatsCredentials | undefined;
+  /**
+   * Further keys of the file's `nats` object, as written.
    * @default {}
    */
   extensions: Record<string, unknown>;
@@ -237,13 +266,109 @@ export interface AuthConfig {
   jwt: JwtConfig | undefined;
 }
 
-/** Concurrency limits of one server process. */
+/**
+ * Limits of one server process (X5): how much work it runs at once, and how large and how many
+ * of the things a caller sends it accepts. A request over a size limit is refused with
+ * INVALID_ARGUMENT naming the field (RESOURCE_EXHAUSTED for the whole request and for the
+ * counts of open streams); nothing is cut silently, except page sizes.
+ */
 export interface LimitsConfig {
   /** @default 100 */
   maxConcurrentTurns: number;
   /** @default 32 */
   maxConcurrentTools: number;
+  /**
+   * Largest request message in bytes, as received (compressed) and after decompression; a larger
+   * one is RESOURCE_EXHAUSTED before it is decoded.
+   * @default 4194304 (4 MiB)
+   */
+  maxRequestBytes: number;
+  /**
+   * Longest prompt (CreateThread, SendMessage, ResumeThread) and longest text part of a message a
+   * caller sends, in characters (Unicode code points).
+   * @default 1000000
+   */
+  maxPromptChars: number;
+  /**
+   * Most parts in one message a caller sends.
+   * @default 1000
+   */
+  maxPartsPerMessage: number;
+  /**
+   * Largest tool result in bytes of its JSON, from AddToolResult or a runner's outcome over NATS,
+   * and largest AddToolError text in bytes. A runner's larger result fails its tool call.
+   * @default 1048576 (1 MiB)
+   */
+  maxToolResultBytes: number;
+  /**
+   * Largest thread metadata and message metadata, in bytes of its JSON.
+   * @default 16384 (16 KiB)
+   */
+  maxMetadataBytes: number;
+  /**
+   * Largest page a List RPC returns; a larger `page_size` is lowered to it (AIP-158), never
+   * refused.
+   * @default 1000
+   */
+  maxPageSize: number;
+  /**
+   * Most StreamUpdates and WatchThread calls one principal has open at once on this replica
+   * (each server process counts its own streams: N replicas allow N times as many); all
+   * anonymous callers (authentication off) count as one principal.
+   * @default 1000
+   */
+  maxStreamsPerPrincipal: number;
+  /**
+   * Most StreamUpdates and WatchThread calls open on one thread at once, of all principals, on
+   * this replica (each server process counts its own streams: N replicas allow N times as many).
+   * @default 100
+   */
+  maxWatchersPerThread: number;
 }
+
+/** The PostgreSQL store's connection pool; unused with a SQLite store. */
+export interface PostgresConfig {
+  /**
+   * Connections each replica's pool holds at most; replicas × this must stay below the database's
+   * `max_connections`.
+   * @default 10
+   */
+  maxConnections: number;
+}
+
+/** Prometheus metrics (X6). */
+export interface MetricsConfig {
+  /**
+   * Serve `GET /metrics`.
+   * @default true
+   */
+  enabled: boolean;
+  /**
+   * A port of their own for the metrics (e.g. one only the scraper reaches); null serves them on
+   * the API port, beside the RPCs.
+   * @default null
+   */
+  listen: ListenAddress | null;
+}
+
+/** Trace export (X6). */
+export interface TelemetryConfig {
+  /**
+   * Where spans go, an OTLP/HTTP traces URL: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` or the file's `telemetry.otlpEndpoint` + `/v1/traces`. Null
+   * starts no tracing SDK; the W3C trace context is carried to runners all the same.
+   * @default null
+   */
+  otlpTracesUrl: string | null;
+  /**
+   * The spans' `service.name` (`OTEL_SERVICE_NAME`).
+   * @default "durable-agents"
+   */
+  serviceName: string;
+}
+
+/** Default `service.name` of the server's spans. */
+export const DEFAULT_SERVICE_NAME = "durable-agents";
 
 /** The resolved configuration of `durable-agents serve`. */
 export interface ServerConfig {
@@ -251,6 +376,8 @@ export interface ServerConfig {
   listen: ListenAddress;
   /** @default { type: "sqlite", path: "./.durable-agents/agents.db" } */
   store: StoreLocation;
+  /** @default { maxConnections: 10 } */
+  postgres: PostgresConfig;
   /**
    * NATS for tools and events; null runs tools in-process with a local bus.
    * @default null
@@ -272,12 +399,27 @@ export interface ServerConfig {
    */
   auth: AuthConfig | null;
   /**
+   * Without `auth`, allow listening on a non-loopback address anyway (X5: `--insecure`,
+   * DURABLE_AGENTS_INSECURE=1); every caller there may use every RPC.
+   * @default false
+   */
+  insecure: boolean;
+  /**
    * Whether the built-in demo provider and agent exist.
    * @default true
    */
   demo: boolean;
-  /** @default { maxConcurrentTurns: 100, maxConcurrentTools: 32 } */
+  /** @default every limit's own default (see LimitsConfig) */
   limits: LimitsConfig;
+  /**
+   * The least severe log level written (`DURABLE_AGENTS_LOG_LEVEL`).
+   * @default "info"
+   */
+  logLevel: LogLevel;
+  /** @default { enabled: true, listen: null } */
+  metrics: MetricsConfig;
+  /** @default { otlpTracesUrl: null, serviceName: "durable-agents" } */
+  telemetry: TelemetryConfig;
   /**
    * Top-level keys of the file beyond these, as written.
    * @default {}
@@ -300,13 +442,29 @@ export function createDemoAgentConfig(): AgentConfig {
 
 /** Fills in every default of a validated configuration, and adds the demo provider and agent. */
 export function withDefaults(parsed: ParsedServerConfig): ServerConfig {
-  const { listen, store, nats, providers, agents, auth, demo, limits, ...extensions } = parsed;
+  const {
+    listen,
+    store,
+    postgres,
+    nats,
+    providers,
+    agents,
+    auth,
+    insecure,
+    demo,
+    limits,
+    logLevel,
+    metrics,
+    telemetry,
+    ...extensions
+  } = parsed;
   const isDemoEnabled = demo ?? true;
   const configuredAgents = (agents ?? []).map(resolveAgent);
   const isDemoAgentRedefined = configuredAgents.some((agent) => agent.name === DEMO_AGENT_NAME);
   return {
     listen: listen ?? DEFAULT_LISTEN,
     store: store ?? DEFAULT_STORE,
+    postgres: { maxConnections: postgres?.maxConnections ?? DEFAULT_POSTGRES_MAX_CONNECTIONS },
     nats: nats == null ? null : resolveNats(nats),
     providers: {
       ...(isDemoEnabled
@@ -324,10 +482,25 @@ export function withDefaults(parsed: ParsedServerConfig): ServerConfig {
       ...configuredAgents,
     ],
     auth: auth == null ? null : resolveAuth(auth),
+    insecure: insecure ?? false,
     demo: isDemoEnabled,
     limits: {
       maxConcurrentTurns: limits?.maxConcurrentTurns ?? DEFAULT_MAX_CONCURRENT_TURNS,
       maxConcurrentTools: limits?.maxConcurrentTools ?? DEFAULT_MAX_CONCURRENT_TOOLS,
+      maxRequestBytes: limits?.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+      maxPromptChars: limits?.maxPromptChars ?? DEFAULT_MAX_PROMPT_CHARS,
+      maxPartsPerMessage: limits?.maxPartsPerMessage ?? DEFAULT_MAX_PARTS_PER_MESSAGE,
+      maxToolResultBytes: limits?.maxToolResultBytes ?? DEFAULT_MAX_TOOL_RESULT_BYTES,
+      maxMetadataBytes: limits?.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
+      maxPageSize: limits?.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE,
+      maxStreamsPerPrincipal: limits?.maxStreamsPerPrincipal ?? DEFAULT_MAX_STREAMS_PER_PRINCIPAL,
+      maxWatchersPerThread: limits?.maxWatchersPerThread ?? DEFAULT_MAX_WATCHERS_PER_THREAD,
+    },
+    logLevel: logLevel ?? "info",
+    metrics: { enabled: metrics?.enabled ?? true, listen: metrics?.listen ?? null },
+    telemetry: {
+      otlpTracesUrl: otlpTracesUrl({}, telemetry?.otlpEndpoint) ?? null,
+      serviceName: telemetry?.serviceName ?? DEFAULT_SERVICE_NAME,
     },
     extensions,
   };
@@ -414,11 +587,25 @@ function resolveAuth({ apiKeys, jwt }: ParsedAuth): AuthConfig {
 
 type ParsedNats = NonNullable<ParsedServerConfig["nats"]>;
 
-function resolveNats({ url, prefix, localTools, ...extensions }: ParsedNats): NatsConfig {
+function resolveNats({
+  url,
+  prefix,
+  localTools,
+  user,
+  password,
+  token,
+  credsFile,
+  nkeySeedFile,
+  ...extensions
+}: ParsedNats): NatsConfig {
+  const credentials = natsCredentialsFrom({ user, password, token, credsFile, nkeySeedFile });
+  // Unreachable from a file: the schema refuses what natsCredentialsFrom refuses.
+  if (!credentials.ok) throw new RangeError(credentials.message);
   return {
     url,
     prefix: prefix ?? DEFAULT_NATS_PREFIX,
     localTools: localTools ?? false,
+    credentials: credentials.credentials,
     extensions,
   };
 }

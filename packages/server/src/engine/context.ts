@@ -5,6 +5,8 @@ import type { LanguageModelV3 } from "@ai-sdk/provider";
 import type { ToolRetryPolicy, TurnRetryOptions } from "@durable-agents/core";
 import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
+import type { EngineMetrics } from "../observability/metrics.js";
+import type { Tracing } from "../observability/tracing.js";
 import type { JsonValue, ToolKind } from "../store/records.js";
 import type { Store, StoreReader } from "../store/store.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
@@ -58,10 +60,26 @@ export interface EngineTimings {
   /** A stream without heartbeat for this long is aborted "timeout" (B3). @default 600_000 */
   streamTimeoutMs: number;
   /**
+   * How often a turn heartbeats its stream (B3), minus up to a third of it in jitter; a stream is
+   * alive while its last heartbeat is younger than 4/3 of it (B2). A dead process's turn is taken
+   * over once that has passed. stream-timings.ts derives both. @default 30_000
+   */
+  streamHeartbeatIntervalMs: number;
+  /**
    * The first delay before a failed async callback is notified again; later ones double (B16:
    * 5 s × 2^(n−1)). @default 5_000
    */
   asyncCallbackInitialDelayMs: number;
+  /**
+   * A runner that reported no progress on a call for this long has lost the execution: recovery
+   * re-dispatches the call (B20) and ListStuck reports it (X10). @default 60_000
+   */
+  runnerSilenceLimitMs: number;
+  /**
+   * How long past due a step that a job drives (a turn to start, a retry, a dispatch, a deadline)
+   * may wait before ListStuck reports it as stuck (X10). @default 60_000
+   */
+  stuckGraceMs: number;
 }
 
 export interface EngineContext {
@@ -84,6 +102,10 @@ export interface EngineContext {
   /** Identifies this server process, e.g. in stream lock ids and local runner ids. */
   instanceId: string;
   logger: Logger;
+  /** What the engine counts for /metrics (X6); a no-op in unit tests. */
+  metrics: EngineMetrics;
+  /** The active trace context and spans (X6): carried from RPCs to turns, jobs and runners. */
+  tracing: Tracing;
   hooks: EngineHooks;
   timings: EngineTimings;
   /** Tells the scheduler that jobs were committed, so it claims due ones without waiting. */

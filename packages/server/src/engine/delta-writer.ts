@@ -45,12 +45,9 @@ export function createDeltaWriter(
     );
     sequencer = sequenced.state;
     if (sequenced.unattributedChunks.length > 0) {
+      // The turn's logger names the thread and the stream (X6).
       context.logger.warn(
-        {
-          threadId: stream.threadId,
-          streamId: stream.streamId,
-          count: sequenced.unattributedChunks.length,
-        },
+        { count: sequenced.unattributedChunks.length },
         "chunks before the stream's start chunk were not written",
       );
     }

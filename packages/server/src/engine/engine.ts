@@ -4,10 +4,13 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
+import { type EngineMetrics, noopMetrics } from "../observability/metrics.js";
+import { createTracing, type Tracing } from "../observability/tracing.js";
 import { type Scheduler, startScheduler } from "../scheduler/scheduler.js";
 import type { ToolDefinitionRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
+import { forceFailThread, requeueToolCall } from "./admin-operations.js";
 import type { AgentDefinition, EngineContext, EngineTimings, ToolPolicy } from "./context.js";
 import type { EngineHooks } from "./hooks.js";
 import { createIdGenerator } from "./ids.js";
@@ -18,8 +21,10 @@ import {
   releaseOrphanedToolExecutions,
   resumePendingToolExecutions,
 } from "./recovery.js";
+import { listStuck } from "./stuck.js";
 import * as threads from "./thread-operations.js";
 import * as toolCalls from "./tool-call-operations.js";
+import { observeToolReports } from "./tool-calls.js";
 import { mutate } from "./unit-of-work.js";
 
 export interface EngineOptions {
@@ -31,6 +36,10 @@ export interface EngineOptions {
   localTools: readonly ToolPolicy[];
   hooks?: EngineHooks;
   logger: Logger;
+  /** @default counts nothing */
+  metrics?: EngineMetrics;
+  /** @default the OpenTelemetry API's global tracer (a no-op unless an SDK is registered) */
+  tracing?: Tracing;
   /** @default 4 — PERF-NOTES: the AI SDK is the ceiling, ~4–8 active turns per process. */
   maxConcurrentTurns?: number;
   /** Most dispatches and other jobs running at once. @default 32 */
@@ -104,6 +113,9 @@ function createEngineOperations(context: EngineContext) {
     registerTools: bind(toolCalls.registerTools),
     recoverThreads: bind(recoverThreads),
     resumePendingToolExecutions: bind(resumePendingToolExecutions),
+    forceFailThread: bind(forceFailThread),
+    requeueToolCall: bind(requeueToolCall),
+    listStuck: bind(listStuck),
     listAgents: () => [...context.listAgents()],
   };
 }
@@ -152,12 +164,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     newId: createIdGenerator(options.now ?? Date.now),
     instanceId,
     logger: options.logger,
+    metrics: options.metrics ?? noopMetrics,
+    tracing: options.tracing ?? createTracing(),
     hooks: options.hooks ?? {},
     timings: {
       defaultToolTimeoutMs: 30 * 60_000,
       streamCleanupDelayMs: 5 * 60_000,
       streamTimeoutMs: 10 * 60_000,
       asyncCallbackInitialDelayMs: 5_000,
+      streamHeartbeatIntervalMs: 30_000,
+      runnerSilenceLimitMs: 60_000,
+      stuckGraceMs: 60_000,
       ...options.timings,
     },
     wakeScheduler: () => scheduler?.wake(),
@@ -166,7 +183,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const handlers = createJobHandlers(context, {
     recoveryIntervalMs: options.recoveryIntervalMs ?? RECOVERY_INTERVAL_MS,
   });
-  await options.transport.start(toolCalls.createToolReportSink(context));
+  await options.transport.start(
+    observeToolReports(context, toolCalls.createToolReportSink(context)),
+  );
   if (options.store.exclusive) {
     await releaseOrphanedStreams(context);
     await releaseOrphanedToolExecutions(context);
@@ -183,6 +202,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     poolLimits: { turns: options.maxConcurrentTurns ?? 4, jobs: options.maxConcurrentJobs ?? 32 },
     now: context.now,
     logger: options.logger,
+    metrics: context.metrics,
+    tracing: context.tracing,
   });
   // B20: recovery runs at start-up, then periodically.
   await scheduleRecovery(context, context.now());

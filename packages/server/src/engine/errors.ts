@@ -79,6 +79,23 @@ export class ToolCallNotPendingError extends EngineError {
   }
 }
 
+/**
+ * FAILED_PRECONDITION: the operation needs a sync tool call; an async call's result arrives
+ * through AddToolResult or AddToolError (X10 RequeueToolCall).
+ */
+export class ToolCallNotSyncError extends EngineError {
+  override readonly name = "ToolCallNotSyncError";
+  constructor(
+    readonly threadId: string,
+    readonly toolCallId: string,
+  ) {
+    super(
+      `Tool call ${toolCallId} of thread ${threadId} is async: its result arrives through AddToolResult or AddToolError`,
+      { thread_id: threadId, tool_call_id: toolCallId },
+    );
+  }
+}
+
 /** NOT_FOUND: no agent of that name. */
 export class AgentNotFoundError extends EngineError {
   override readonly name = "AgentNotFoundError";
@@ -110,6 +127,8 @@ export const isToolCallNotFoundError = (error: unknown): error is ToolCallNotFou
   error instanceof ToolCallNotFoundError;
 export const isToolCallNotPendingError = (error: unknown): error is ToolCallNotPendingError =>
   error instanceof ToolCallNotPendingError;
+export const isToolCallNotSyncError = (error: unknown): error is ToolCallNotSyncError =>
+  error instanceof ToolCallNotSyncError;
 export const isAgentNotFoundError = (error: unknown): error is AgentNotFoundError =>
   error instanceof AgentNotFoundError;
 export const isInvalidArgumentError = (error: unknown): error is InvalidArgumentError =>

@@ -22,11 +22,14 @@ export interface TurnErrorInfo {
 }
 
 /**
- * Decides whether a call of the API may proceed; false answers PERMISSION_DENIED. `threadId` is
- * the thread a unary request names (unset for other requests and for streaming calls).
+ * Decides whether a call of the API may proceed; false answers PERMISSION_DENIED. It runs after
+ * authentication and the role rules (X5). `principal` is null while authentication is off;
+ * `roles` are the principal's (empty then). `threadId` is the thread a unary request names (unset
+ * for other requests and for streaming calls).
  */
 export type AuthorizeHook = (input: {
   principal: string | null;
+  roles: readonly string[];
   service: string;
   method: string;
   threadId: string | undefined;

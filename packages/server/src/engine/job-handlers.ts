@@ -7,7 +7,7 @@ import { JOB, type JobType } from "./jobs.js";
 import { recoverThreads, resumePendingToolExecutions } from "./recovery.js";
 import { abortStreams, continueThread, toStreamSnapshot } from "./thread-transitions.js";
 import { describeTimeout } from "./tool-call-operations.js";
-import { finishToolCall } from "./tool-calls.js";
+import { dispatchToolAttempt, finishToolCall } from "./tool-calls.js";
 import { runTurn } from "./turn-runner.js";
 import { mutate } from "./unit-of-work.js";
 
@@ -37,11 +37,13 @@ export function createJobHandlers(
   options: { recoveryIntervalMs: number },
 ): Record<JobType, JobHandler> {
   return {
-    // The turn owns its stream from here on (lock + heartbeat, B3); if this process dies, recovery
-    // (B2) replaces the stale stream, so the job itself is done once the turn starts.
+    // The turn owns its stream once it took it (lock + heartbeat, B3); if this process dies after
+    // that, recovery (B2) replaces the stale stream, so the job is done as soon as the stream is
+    // taken — not before: recovery (B20, `leaveLiveTurns`) tells a turn about to take its pending
+    // stream by this job, and completing it earlier let a sweep in between supersede the stream
+    // and start a second turn, one seq later.
     async [JOB.runTurn](job, control) {
-      await control.complete();
-      await runTurn(context, payloadString(job, "streamId"));
+      await runTurn(context, payloadString(job, "streamId"), () => control.complete());
     },
     async [JOB.retryTurn](job) {
       const threadId = job.threadId;
@@ -57,10 +59,14 @@ export function createJobHandlers(
       const attempt = payloadNumber(job, "attempt");
       if (threadId === null) return;
       const call = await mutate(context, async (tx, changes) => {
+        // The call is read under the thread's lock, as every writer of the call takes it first: on
+        // PostgreSQL (READ COMMITTED) an unlocked read could predate a StopThread (B11) or a
+        // RequeueToolCall (X10) that commits before this update, which would then mark a finished
+        // call queued and hand a cancelled attempt to a runner.
+        const thread = await tx.lockThread(threadId);
         const current = await tx.getToolCall(threadId, toolCallId);
         if (current === undefined || current.status !== "pending" || current.attempt !== attempt)
           return undefined;
-        const thread = await tx.getThread(threadId);
         const queued = await tx.updateToolCall(
           threadId,
           toolCallId,
@@ -77,7 +83,7 @@ export function createJobHandlers(
       if (call === undefined) return;
       // The job completes only once the hand-off is durable: a crash before it re-dispatches, and
       // the runner side de-duplicates by (thread, call, attempt).
-      await context.transport.dispatch({
+      await dispatchToolAttempt(context, {
         threadId,
         toolCallId,
         toolName: call.toolName,
@@ -112,11 +118,15 @@ export function createJobHandlers(
     async [JOB.streamTimeout](job) {
       const streamId = payloadString(job, "streamId");
       await mutate(context, async (tx, changes) => {
+        const unlocked = await tx.getStream(streamId);
+        if (unlocked === undefined) return;
+        const thread = await tx.lockThread(unlocked.threadId);
+        // B3: decide on the stream as it is under the thread's lock. On PostgreSQL (READ
+        // COMMITTED) the first read may predate a heartbeat or a finalize (B7) that committed
+        // while this transaction waited, and a live or finished stream must not be aborted.
         const stream = await tx.getStream(streamId);
-        if (stream === undefined || stream.status !== "streaming") return;
+        if (thread === undefined || stream === undefined || stream.status !== "streaming") return;
         if (!isStreamTimedOut(toStreamSnapshot(stream), context.now())) return;
-        const thread = await tx.lockThread(stream.threadId);
-        if (thread === undefined) return;
         await abortStreams(
           context,
           tx,

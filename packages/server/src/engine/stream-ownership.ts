@@ -29,9 +29,13 @@ export async function assertStreamOwner(
   streamId: string,
   lockId: string,
 ): Promise<StreamRecord> {
+  const unlocked = await tx.getStream(streamId);
+  if (unlocked === undefined) throw new StreamOwnershipLostError(streamId, "deleted");
+  const thread = await tx.lockThread(unlocked.threadId);
+  // Read the stream again under the thread's lock: on PostgreSQL (READ COMMITTED) the first read
+  // may predate a stop or takeover that committed while this transaction waited for the lock.
   const stream = await tx.getStream(streamId);
   if (stream === undefined) throw new StreamOwnershipLostError(streamId, "deleted");
-  const thread = await tx.lockThread(stream.threadId);
   const check = checkStreamWrite({
     stream: toStreamSnapshot(stream),
     activeStreamId: thread?.activeStreamId ?? undefined,

@@ -27,6 +27,7 @@ import {
   type NewMessage,
   userTextMessage,
 } from "./messages.js";
+import { streamAliveThresholdMs } from "./stream-timings.js";
 import {
   abortStreams,
   continueThread,
@@ -254,7 +255,8 @@ async function interrupt(
   const active =
     thread.activeStreamId === null ? undefined : await tx.getStream(thread.activeStreamId);
   const turnWillSave =
-    active !== undefined && isStreamAlive(toStreamSnapshot(active), context.now());
+    active !== undefined &&
+    isStreamAlive(toStreamSnapshot(active), context.now(), streamAliveThresholdMs(context.timings));
   await tx.enqueueMessage({
     threadId: thread.threadId,
     message,

@@ -8,10 +8,12 @@ import {
   type StreamSnapshot,
   type ThreadSnapshot,
 } from "@durable-agents/core";
+import { withTraceContext } from "../observability/tracing.js";
 import type { StreamRecord, ThreadRecord } from "../store/records.js";
 import type { StoreTransaction, ThreadPatch } from "../store/store.js";
 import type { EngineContext } from "./context.js";
 import { JOB, turnJobKey } from "./jobs.js";
+import { streamAliveThresholdMs } from "./stream-timings.js";
 import type { Changes } from "./unit-of-work.js";
 
 export function toStreamSnapshot(stream: StreamRecord): StreamSnapshot {
@@ -86,9 +88,9 @@ export function runHook(context: EngineContext, name: string, call: () => unknow
 
 /**
  * Why the engine aborts a stream: a reason of the thread rules (B2, B3), or "error" for a failed
- * turn (B9) and "deleted" for a deleted thread (B21).
+ * turn (B9), "deleted" for a deleted thread (B21) and "forced" for ForceFailThread (X10).
  */
-export type AbortReason = StreamAbort["reason"] | "error" | "deleted";
+export type AbortReason = StreamAbort["reason"] | "error" | "deleted" | "forced";
 
 /** Aborts streams (B2, B3, B9, B11) and schedules their cleanup (B7). */
 export async function abortStreams(
@@ -168,7 +170,9 @@ export async function continueThread(
   options: { leaveLiveTurns?: boolean } = {},
 ): Promise<{ thread: ThreadRecord; decision: ContinueDecision }> {
   const now = context.now();
-  const decision = decideContinue(await readThreadSnapshot(tx, thread), now);
+  const decision = decideContinue(await readThreadSnapshot(tx, thread), now, {
+    streamAliveThresholdMs: streamAliveThresholdMs(context.timings),
+  });
   if (options.leaveLiveTurns === true && (await hasLiveTurn(tx, thread, decision))) {
     return { thread, decision };
   }
@@ -207,7 +211,8 @@ export async function continueThread(
 
 /**
  * Whether the thread's turn is alive or still queued: its stream is heartbeating (the decision
- * would only set the continue flag), or it is pending with its run_turn job not yet run.
+ * would only set the continue flag), or it is pending with its run_turn job not yet ended (queued,
+ * or claimed by a replica about to take the stream: the job ends only once the stream is taken).
  */
 async function hasLiveTurn(
   tx: StoreTransaction,
@@ -293,7 +298,9 @@ async function startTurn(
       type: JOB.runTurn,
       threadId: thread.threadId,
       key: turnJobKey(stream.streamId),
-      payload: { streamId: stream.streamId },
+      // X6: the turn joins the trace of what started it (an RPC, a tool outcome, a retry), on
+      // whichever replica runs it.
+      payload: withTraceContext(context.tracing, { streamId: stream.streamId }),
       runAt: now,
     },
     context.now(),

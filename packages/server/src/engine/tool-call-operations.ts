@@ -156,18 +156,40 @@ export async function registerTools(
 export function createToolReportSink(context: EngineContext): ToolReportSink {
   return {
     async onOutcome(outcome: ToolOutcome) {
+      const ignoreStale = (current: ToolCallRecord | undefined) =>
+        context.logger.debug(
+          {
+            threadId: outcome.threadId,
+            toolCallId: outcome.toolCallId,
+            attempt: outcome.attempt,
+            currentAttempt: current?.attempt,
+            status: current?.status,
+          },
+          "stale tool outcome ignored",
+        );
       const call = await context.store.getToolCall(outcome.threadId, outcome.toolCallId);
       // Another attempt's report, or a finished call's: stale, ignored (B17).
-      if (call === undefined || call.status !== "pending" || call.attempt !== outcome.attempt)
+      if (call === undefined || call.status !== "pending" || call.attempt !== outcome.attempt) {
+        ignoreStale(call);
         return;
+      }
       await mutate(context, async (tx, changes) => {
         switch (outcome.type) {
-          case "result":
-            await finishToolCall(context, tx, changes, outcome.threadId, outcome.toolCallId, {
-              type: "result",
-              result: outcome.result,
-            });
+          case "result": {
+            // The attempt is checked again inside the transaction: a RequeueToolCall (X10) that
+            // committed since the read above makes this report stale.
+            const { applied, toolCall } = await finishToolCall(
+              context,
+              tx,
+              changes,
+              outcome.threadId,
+              outcome.toolCallId,
+              { type: "result", result: outcome.result, runnerId: outcome.runnerId },
+              outcome.attempt,
+            );
+            if (!applied) changes.afterCommit(() => ignoreStale(toolCall));
             return;
+          }
           case "error":
             await applyToolFailure(
               context,
@@ -177,6 +199,7 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
               outcome.toolCallId,
               outcome.attempt,
               outcome.error,
+              outcome.runnerId,
             );
             return;
           case "callback_delivered": {

@@ -6,12 +6,14 @@ import {
   decideToolRetry,
 } from "@durable-agents/core";
 import type { UIMessageChunk } from "ai";
+import { withTraceContext } from "../observability/tracing.js";
 import type { JsonValue, StreamRecord, ThreadRecord, ToolCallRecord } from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
-import type { ToolFailure } from "../transport/tool-transport.js";
+import type { ToolFailure, ToolReportSink, ToolTask } from "../transport/tool-transport.js";
 import type { EngineContext } from "./context.js";
 import { ThreadNotFoundError, ToolCallNotFoundError } from "./errors.js";
 import { dispatchKey, JOB, toolCallKey } from "./jobs.js";
+import { streamAliveThresholdMs } from "./stream-timings.js";
 import {
   applyStop,
   continueThread,
@@ -106,7 +108,11 @@ export async function scheduleDispatch(
       type: JOB.dispatchTool,
       threadId: call.threadId,
       key: dispatchKey(call.threadId, call.toolCallId, call.attempt),
-      payload: { toolCallId: call.toolCallId, attempt: call.attempt },
+      // X6: the dispatch (and the runner) joins the trace of the turn or outcome that caused it.
+      payload: withTraceContext(context.tracing, {
+        toolCallId: call.toolCallId,
+        attempt: call.attempt,
+      }),
       runAt,
     },
     context.now(),
@@ -114,15 +120,69 @@ export async function scheduleDispatch(
   changes.jobScheduled();
 }
 
-/** How a tool call ended, from a runner or from AddToolResult / AddToolError. */
-export type ToolCallEnd =
+/**
+ * Hands one attempt to the transport (B6, B15) inside its `tool <name>` span (X6): a producer
+ * span, child of the turn (or outcome) that scheduled the dispatch, whose context the task carries
+ * to the runner, so the runner's `tool.execute` span is its child. Its duration until the outcome
+ * comes back here is counted per tool.
+ */
+export async function dispatchToolAttempt(
+  context: EngineContext,
+  task: Omit<ToolTask, "traceContext">,
+): Promise<void> {
+  const span = context.tracing.startSpan(`tool ${task.toolName}`, {
+    kind: "producer",
+    attributes: {
+      "durable_agents.thread_id": task.threadId,
+      "durable_agents.tool_call_id": task.toolCallId,
+      "durable_agents.tool_name": task.toolName,
+      "durable_agents.attempt": task.attempt,
+    },
+  });
+  try {
+    context.metrics.toolDispatched(task.toolName, task);
+    await span.run(() => context.transport.dispatch({ ...task, traceContext: span.traceContext }));
+  } catch (error: unknown) {
+    span.fail(error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/**
+ * The report sink with X6 around it: an outcome ends its attempt's measured duration, and is
+ * applied in the trace context the runner sent with it, so the turn it may start continues the
+ * runner's trace.
+ */
+export function observeToolReports(context: EngineContext, sink: ToolReportSink): ToolReportSink {
+  return {
+    onOutcome(outcome) {
+      context.metrics.toolAttemptEnded(outcome, outcome.type);
+      return context.tracing.run(outcome.traceContext, () => sink.onOutcome(outcome));
+    },
+    onProgress: (progress) => sink.onProgress(progress),
+  };
+}
+
+/**
+ * How a tool call ended, from a runner or from AddToolResult / AddToolError. `runnerId` names the
+ * runner whose outcome ended it (X9); unset, or empty for an outcome the server made up itself,
+ * the call keeps the runner its progress reports named.
+ */
+export type ToolCallEnd = (
   | { type: "result"; result: JsonValue }
-  | { type: "error"; errorText: string };
+  | { type: "error"; errorText: string }
+) & {
+  runnerId?: string;
+};
 
 /**
  * Finishes a pending tool call (B15, B17): records the outcome, writes its one-delta outcome
  * stream so watchers see it, cancels its deadline, and runs the tool-complete check (B19).
- * Returns false when the call was already finished (B17: ignored, no second continuation).
+ * Returns false when the call was already finished (B17: ignored, no second continuation), or
+ * when `attempt` names another attempt than the current one: a runner's late report of an
+ * attempt that was superseded (RequeueToolCall, X10) is stale, checked here in the transaction.
  */
 export async function finishToolCall(
   context: EngineContext,
@@ -131,18 +191,36 @@ export async function finishToolCall(
   threadId: string,
   toolCallId: string,
   end: ToolCallEnd,
+  attempt?: number,
 ): Promise<{ applied: boolean; toolCall: ToolCallRecord }> {
   const thread = await tx.lockThread(threadId);
   if (thread === undefined) throw new ThreadNotFoundError(threadId);
   const call = await tx.getToolCall(threadId, toolCallId);
   if (call === undefined) throw new ToolCallNotFoundError(threadId, toolCallId);
-  if (call.status !== "pending") return { applied: false, toolCall: call };
+  if (call.status !== "pending" || (attempt !== undefined && call.attempt !== attempt))
+    return { applied: false, toolCall: call };
+  // X9: the outcome names the runner that ran the attempt. Progress reports travel apart from
+  // outcomes (core NATS vs JetStream), so a "claimed" report may come after the outcome (and is
+  // then ignored, the call being finished) or never: without this the call would stay runnerless.
+  const ranBy = end.runnerId === undefined || end.runnerId === "" ? {} : { runnerId: end.runnerId };
   const finished = await tx.updateToolCall(
     threadId,
     toolCallId,
     end.type === "result"
-      ? { status: "completed", result: end.result, executionState: "done", nextRetryAt: null }
-      : { status: "failed", error: end.errorText, executionState: "done", nextRetryAt: null },
+      ? {
+          status: "completed",
+          result: end.result,
+          executionState: "done",
+          nextRetryAt: null,
+          ...ranBy,
+        }
+      : {
+          status: "failed",
+          error: end.errorText,
+          executionState: "done",
+          nextRetryAt: null,
+          ...ranBy,
+        },
     context.now(),
   );
   await tx.cancelJob(JOB.toolDeadline, toolCallKey(threadId, toolCallId));
@@ -154,6 +232,12 @@ export async function finishToolCall(
     threadVersion: withOutcome.version,
   });
   await afterToolComplete(context, tx, changes, withOutcome);
+  changes.afterCommit(() =>
+    context.metrics.toolCallFinished(
+      finished.toolName,
+      finished.status === "completed" ? "completed" : "failed",
+    ),
+  );
   return { applied: true, toolCall: finished };
 }
 
@@ -216,7 +300,9 @@ export async function afterToolComplete(
   changes: Changes,
   thread: ThreadRecord,
 ): Promise<ThreadRecord> {
-  const decision = decideAfterToolComplete(await readThreadSnapshot(tx, thread), context.now());
+  const decision = decideAfterToolComplete(await readThreadSnapshot(tx, thread), context.now(), {
+    streamAliveThresholdMs: streamAliveThresholdMs(context.timings),
+  });
   switch (decision.kind) {
     case "stop":
       return applyStop(context, tx, changes, thread, decision.abortStreams);
@@ -234,7 +320,9 @@ export async function afterToolComplete(
 /**
  * A runner reported a failed attempt. Sync tools retry per their policy (B15); async callbacks
  * retry up to 3 attempts, 5 s × 2^(n−1) apart by default (B16); the final failure finishes the call.
- * Reports for another attempt than the current one are stale and ignored.
+ * Reports for another attempt than the current one are stale and ignored. The call is read under
+ * the thread's lock, as finishToolCall does: under READ COMMITTED a RequeueToolCall (X10) committing
+ * after an unlocked read would let attempt N's stale failure overwrite the requeued attempt N+1.
  */
 export async function applyToolFailure(
   context: EngineContext,
@@ -244,7 +332,11 @@ export async function applyToolFailure(
   toolCallId: string,
   attempt: number,
   failure: ToolFailure,
+  /** The runner that reported the failure (X9): a final failure names it, as a result does. */
+  runnerId?: string,
 ): Promise<void> {
+  const thread = await tx.lockThread(threadId);
+  if (thread === undefined) return;
   const call = await tx.getToolCall(threadId, toolCallId);
   if (call === undefined || call.status !== "pending" || call.attempt !== attempt) return;
   const now = context.now();
@@ -264,10 +356,19 @@ export async function applyToolFailure(
       await scheduleRetry(context, tx, changes, call, failure.message, now + delayMs);
       return;
     }
-    await finishToolCall(context, tx, changes, threadId, toolCallId, {
-      type: "error",
-      errorText: `Async callback failed after ${attempt} attempts: ${failure.message}`,
-    });
+    await finishToolCall(
+      context,
+      tx,
+      changes,
+      threadId,
+      toolCallId,
+      {
+        type: "error",
+        errorText: `Async callback failed after ${attempt} attempts: ${failure.message}`,
+        runnerId,
+      },
+      attempt,
+    );
     return;
   }
   const policy = await context.getToolPolicy(call.toolName, tx);
@@ -280,8 +381,7 @@ export async function applyToolFailure(
       status: failure.status,
     },
     attempt,
-    policy:
-      policy?.retry ?? context.getAgent((await tx.getThread(threadId))?.agent ?? "")?.toolRetry,
+    policy: policy?.retry ?? context.getAgent(thread.agent)?.toolRetry,
     shouldRetryResult:
       failure.invalidArgs === true
         ? false
@@ -296,10 +396,15 @@ export async function applyToolFailure(
     await scheduleRetry(context, tx, changes, call, decision.errorText, decision.nextRetryTime);
     return;
   }
-  await finishToolCall(context, tx, changes, threadId, toolCallId, {
-    type: "error",
-    errorText: decision.errorText,
-  });
+  await finishToolCall(
+    context,
+    tx,
+    changes,
+    threadId,
+    toolCallId,
+    { type: "error", errorText: decision.errorText, runnerId },
+    attempt,
+  );
 }
 
 async function scheduleRetry(
@@ -329,6 +434,7 @@ async function scheduleRetry(
     threadVersion: thread?.version ?? 0,
   });
   await scheduleDispatch(context, tx, changes, retried, nextRetryAt);
+  changes.afterCommit(() => context.metrics.toolRetryScheduled(call.toolName));
 }
 
 /** StopThread fails the thread's pending sync calls and cancels their executions (B11, X9). */
@@ -371,6 +477,7 @@ export async function cancelPendingCalls(
     await tx.cancelJob(JOB.dispatchTool, dispatchKey(threadId, call.toolCallId, call.attempt));
     changes.emit(threadId, { type: "tool_call", toolCall: failed, threadVersion: thread.version });
     changes.afterCommit(() => {
+      context.metrics.toolCallFinished(call.toolName, "cancelled");
       context.transport
         .cancel({
           threadId,
@@ -379,7 +486,12 @@ export async function cancelPendingCalls(
           attempt: call.attempt,
           reason: errorText,
         })
-        .catch((error: unknown) => context.logger.warn({ err: error, threadId }, "cancel failed"));
+        .catch((error: unknown) =>
+          context.logger.warn(
+            { err: error, threadId, toolCallId: call.toolCallId },
+            "cancel failed",
+          ),
+        );
     });
   }
 }

@@ -7,6 +7,7 @@ import {
   type TurnRetryHookDecision,
   withTurnRetryDefaults,
 } from "@durable-agents/core";
+import { withTraceContext } from "../observability/tracing.js";
 import type { FailureRecord, RetryStateRecord, TurnErrorFacts } from "../store/records.js";
 import type { EngineContext } from "./context.js";
 import type { TurnErrorInfo } from "./hooks.js";
@@ -15,7 +16,14 @@ import { abortStreams, runHook, updateThread } from "./thread-transitions.js";
 import type { FinishedTurn } from "./turn-finalizer.js";
 import { mutate } from "./unit-of-work.js";
 
-export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn): Promise<void> {
+/**
+ * Fails or retries the turn (B9). Returns what was decided, or "superseded" when another turn owns
+ * the thread's active stream by now and the decision was moot. `context.logger` is the turn's.
+ */
+export async function failOrRetryTurn(
+  context: EngineContext,
+  turn: FinishedTurn,
+): Promise<"retry" | "fail" | "superseded"> {
   const { thread, stream, lockId, agent, outcome } = turn;
   const now = context.now();
   const classification = classifyTurnError(outcome.error, now);
@@ -37,7 +45,7 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
   try {
     hookDecision = classify === undefined ? undefined : await classify(info);
   } catch (error: unknown) {
-    context.logger.error({ err: error, threadId: thread.threadId }, "classify hook failed");
+    context.logger.error({ err: error }, "classify hook failed");
   }
   const decision = decideTurnRetry({
     classification,
@@ -63,18 +71,11 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
     providerRetryAfterMs: classification.retryAfterMs ?? null,
     outputEmitted: outcome.emittedMeaningfulChunk,
   };
-  context.logger.warn(
-    {
-      threadId: thread.threadId,
-      streamId: stream.streamId,
-      kind: facts.kind,
-      attempt,
-      action: decision.action,
-    },
-    "turn failed",
-  );
+  context.logger.warn({ kind: facts.kind, attempt, action: decision.action }, "turn failed");
+  // X6: every turn error counts as a provider error of its B22 kind, whatever follows.
+  context.metrics.turnErrored(agent.name, classification.kind);
 
-  await mutate(context, async (tx, changes) => {
+  return mutate(context, async (tx, changes) => {
     const current = await tx.lockThread(thread.threadId);
     const currentStream = await tx.getStream(stream.streamId);
     // Only the owner of the active stream decides; a replaced turn's error is moot.
@@ -84,7 +85,7 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
       currentStream?.lockId !== lockId ||
       currentStream.status !== "streaming"
     ) {
-      return;
+      return "superseded";
     }
     const hooks = { ...context.hooks, ...agent.hooks };
     if (decision.action === "retry") {
@@ -107,17 +108,19 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
           type: JOB.retryTurn,
           threadId: thread.threadId,
           key: thread.threadId,
-          payload: {},
+          // X6: the retry continues the failed turn's trace.
+          payload: withTraceContext(context.tracing, {}),
           runAt: retryState.nextRetryAt,
         },
         context.now(),
       );
       changes.jobScheduled();
+      changes.afterCommit(() => context.metrics.turnRetryScheduled(agent.name, decision.kind));
       if (hooks.onRetry)
         changes.afterCommit(() =>
           runHook(context, "onRetry", () => hooks.onRetry?.({ ...info, retryState })),
         );
-      return;
+      return "retry";
     }
     const failure: FailureRecord = { ...facts, failedAt: now };
     const updated = await updateThread(context, tx, changes, current, {
@@ -148,6 +151,7 @@ export async function failOrRetryTurn(context: EngineContext, turn: FinishedTurn
         ),
       );
     }
+    return "fail";
   });
 }
 

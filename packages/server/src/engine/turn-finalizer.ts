@@ -119,7 +119,6 @@ export async function finalizeTurn(
       noteStaleFinalizer(
         context,
         thread.threadId,
-        stream.streamId,
         check.kind === "stale" ? check.reason : "not_owner",
       );
       return false;
@@ -188,21 +187,14 @@ export async function finalizeTurn(
   });
 }
 
-function noteStaleFinalizer(
-  context: EngineContext,
-  threadId: string,
-  streamId: string,
-  reason: string,
-): void {
+function noteStaleFinalizer(context: EngineContext, threadId: string, reason: string): void {
   const record = recordStaleFinalizer(staleFinalizers, threadId, context.now());
   staleFinalizers = record.counter;
-  context.logger.warn(
-    { threadId, streamId, reason, countInWindow: record.countInWindow },
-    "stale finalizer ignored",
-  );
+  // The turn's logger names its thread and stream.
+  context.logger.warn({ reason, countInWindow: record.countInWindow }, "stale finalizer ignored");
   if (record.shouldAlert) {
     context.logger.error(
-      { threadId, countInWindow: record.countInWindow },
+      { countInWindow: record.countInWindow },
       "repeated stale finalizers on one thread",
     );
   }

@@ -1,12 +1,9 @@
 // Runs one turn (B3–B9): takes the stream's lock, builds the model's messages, streams the model's
 // response into deltas, records tool calls as they appear, and finalizes — or hands the error to
 // the retry policy. A turn stops as soon as its stream is aborted (StopThread, X2) or taken over.
-import {
-  decideStreamLock,
-  isMeaningfulChunk,
-  nextHeartbeatDelayMs,
-  toJsonValue,
-} from "@durable-agents/core";
+// X6: the turn is one `turn` span (child of the trace that started it), its log lines carry its
+// thread, stream and trace ids, and its start, first delta and end are counted.
+import { decideStreamLock, isMeaningfulChunk, toJsonValue } from "@durable-agents/core";
 import {
   jsonSchema,
   streamText,
@@ -15,12 +12,15 @@ import {
   type UIMessage,
   type UIMessageChunk,
 } from "ai";
+import type { TurnEndOutcome, TurnObservation } from "../observability/metrics.js";
+import type { TraceSpan } from "../observability/tracing.js";
 import type { StreamRecord, ThreadRecord } from "../store/records.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
 import { createDeltaWriter } from "./delta-writer.js";
 import { JOB } from "./jobs.js";
 import { buildModelMessages } from "./model-messages.js";
 import { assertStreamOwner, isStreamOwnershipLostError } from "./stream-ownership.js";
+import { heartbeatDelayMs } from "./stream-timings.js";
 import { abortStreams, toStreamSnapshot } from "./thread-transitions.js";
 import { recordToolCall } from "./tool-calls.js";
 import { failOrRetryTurn } from "./turn-errors.js";
@@ -50,10 +50,15 @@ async function takeStream(
   lockId: string,
 ): Promise<TakenStream | undefined> {
   return mutate(context, async (tx, changes) => {
+    const unlocked = await tx.getStream(streamId);
+    if (unlocked === undefined) return undefined;
+    const thread = await tx.lockThread(unlocked.threadId);
+    // B3: the lock decision reads the stream again under the thread's lock. On PostgreSQL (READ
+    // COMMITTED) the first read, which only finds the thread, may predate another turn taking the
+    // stream, or a stop aborting it, while this transaction waited for the lock; deciding on it
+    // would overwrite that turn's lock id and run the same stream twice.
     const stream = await tx.getStream(streamId);
-    if (stream === undefined) return undefined;
-    const thread = await tx.lockThread(stream.threadId);
-    if (thread === undefined) return undefined;
+    if (thread === undefined || stream === undefined) return undefined;
     const decision = decideStreamLock({
       stream: toStreamSnapshot(stream),
       activeStreamId: thread.activeStreamId ?? undefined,
@@ -119,13 +124,66 @@ async function toolSetFor(context: EngineContext, agent: AgentDefinition): Promi
   return tools;
 }
 
-/** Runs the turn of `streamId`, start to finish. Never throws: failures go to B9. */
-export async function runTurn(context: EngineContext, streamId: string): Promise<void> {
+/** The trace id of a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`), for log lines. */
+function traceIdOf(traceparent: string | undefined): string | undefined {
+  return traceparent?.split("-")[1];
+}
+
+/**
+ * Runs the turn of `streamId`, start to finish. Once the stream is taken (or refused),
+ * `afterTake` runs: the run_turn job ends there. Failures of the turn go to B9; only a failure to
+ * take the stream throws, before `afterTake`, so the job runs again.
+ */
+export async function runTurn(
+  context: EngineContext,
+  streamId: string,
+  afterTake: () => Promise<void>,
+): Promise<void> {
   const lockId = `${context.instanceId}:${context.newId()}`;
   const taken = await takeStream(context, streamId, lockId);
+  await afterTake();
   if (taken === undefined) return;
+  const { thread, agent } = taken;
+  const span = context.tracing.startSpan("turn", {
+    kind: "internal",
+    attributes: {
+      "durable_agents.thread_id": thread.threadId,
+      "durable_agents.stream_id": streamId,
+      "durable_agents.agent": agent.name,
+    },
+  });
+  const traceId = traceIdOf(span.traceContext?.traceparent);
+  // Everything the turn logs, down to the finalizer and the retry decision, says which turn.
+  const turnContext: EngineContext = {
+    ...context,
+    logger: context.logger.child({
+      threadId: thread.threadId,
+      streamId,
+      ...(traceId === undefined ? {} : { traceId }),
+    }),
+  };
+  const observation = context.metrics.turnStarted(agent.name);
+  let ended: TurnEndOutcome = "failed";
+  try {
+    ended = await span.run(() => runTakenTurn(turnContext, taken, lockId, observation, span));
+  } finally {
+    observation.ended(ended);
+    span.setAttributes({ "durable_agents.turn_outcome": ended });
+    span.end();
+  }
+}
+
+/** The turn once it holds its stream; returns how it ended (X6). */
+async function runTakenTurn(
+  context: EngineContext,
+  taken: TakenStream,
+  lockId: string,
+  observation: TurnObservation,
+  span: TraceSpan,
+): Promise<TurnEndOutcome> {
   const { thread, stream, agent } = taken;
-  const log = context.logger.child({ threadId: thread.threadId, streamId });
+  const { streamId } = stream;
+  const log = context.logger;
   const abort = new AbortController();
   const outcome: TurnOutcome = {
     messageId: undefined,
@@ -186,6 +244,7 @@ export async function runTurn(context: EngineContext, streamId: string): Promise
       },
     });
     for await (const chunk of chunks) {
+      if (isMeaningfulChunk(chunk.type)) observation.firstDelta();
       await handleChunk(context, thread, stream, lockId, agent, chunk, outcome);
       if (agent.streaming.saveDeltas) writer.push(chunk);
     }
@@ -205,8 +264,9 @@ export async function runTurn(context: EngineContext, streamId: string): Promise
         await saveStoppedTurn(context, { thread, stream, lockId, agent, outcome }).catch(
           (error: unknown) => log.error({ err: error }, "saving the stopped turn failed"),
         );
+        return "superseded";
       }
-      return;
+      return "completed";
     }
   } catch (error: unknown) {
     if (!abort.signal.aborted && !isStreamOwnershipLostError(error)) {
@@ -233,7 +293,7 @@ export async function runTurn(context: EngineContext, streamId: string): Promise
     await handBackStream(context, stream.streamId, lockId).catch((error: unknown) =>
       log.error({ err: error }, "handing back the stream failed"),
     );
-    return;
+    return "handed_back";
   }
 
   if (abort.signal.aborted || isStreamOwnershipLostError(outcome.error)) {
@@ -241,11 +301,16 @@ export async function runTurn(context: EngineContext, streamId: string): Promise
     await saveStoppedTurn(context, { thread, stream, lockId, agent, outcome }).catch(
       (error: unknown) => log.error({ err: error }, "saving the stopped turn failed"),
     );
-    return;
+    return "stopped";
   }
-  await failOrRetryTurn(context, { thread, stream, lockId, agent, outcome }).catch(
-    (error: unknown) => log.error({ err: error }, "handling the turn error failed"),
-  );
+  span.fail(outcome.error);
+  try {
+    const decision = await failOrRetryTurn(context, { thread, stream, lockId, agent, outcome });
+    return decision === "retry" ? "retrying" : decision === "fail" ? "failed" : "superseded";
+  } catch (error: unknown) {
+    log.error({ err: error }, "handling the turn error failed");
+    return "failed";
+  }
 }
 
 /** Tracks what B7/B9 need and records tool calls as soon as they appear (B6). */
@@ -321,7 +386,7 @@ function startHeartbeat(
   };
   const schedule = () => {
     if (stopped) return;
-    timer = setTimeout(() => void beat(), nextHeartbeatDelayMs(context.random));
+    timer = setTimeout(() => void beat(), heartbeatDelayMs(context.timings, context.random));
     timer.unref();
   };
   schedule();

@@ -135,6 +135,29 @@ describe("plain HTTP beside the RPCs", () => {
     expect(body).toBe("fallback saw /console");
   });
 
+  it("lets intercept answer its paths before the router, over HTTP/1.1 and HTTP/2", async () => {
+    const { listener } = await startHealthListener({
+      intercept: (request, response) => {
+        if (request.url !== "/metrics") return false;
+        response.writeHead(200, { "content-type": "text/plain" });
+        response.end(`intercepted ${request.httpVersion}`);
+        return true;
+      },
+    });
+
+    expect(await (await fetch(`${listener.url}/metrics`)).text()).toBe("intercepted 1.1");
+    const session = connectHttp2(listener.url);
+    const stream = session.request({ ":path": "/metrics" });
+    stream.end();
+    let body = "";
+    for await (const chunk of stream) body += String(chunk);
+    session.close();
+    expect(body).toBe("intercepted 2.0");
+    // What it leaves reaches the RPCs.
+    const health = createClient(Health, createGrpcTransport({ baseUrl: listener.url }));
+    expect(await health.check({ service: "" })).toMatchObject({ status: ServingStatus.SERVING });
+  });
+
   it("answers an unknown path with 404 by default", async () => {
     const { listener } = await startHealthListener();
     expect((await fetch(`${listener.url}/nothing-here`)).status).toBe(404);

@@ -12,6 +12,12 @@ import { routeByFirstBytes } from "./route-by-first-bytes.js";
 /** A request handler for plain HTTP paths, for HTTP/1.x and HTTP/2 alike. */
 export type HttpFallback = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 
+/**
+ * Answers plain HTTP requests before the RPC router sees them (e.g. `GET /metrics`), for
+ * HTTP/1.x and HTTP/2 alike; returns whether it answered.
+ */
+export type HttpInterception = (...args: Parameters<HttpFallback>) => boolean;
+
 /** Options of `startListener`. */
 export interface ListenerOptions {
   /** Interface to bind, e.g. "127.0.0.1", "0.0.0.0" or "::1". */
@@ -25,6 +31,12 @@ export interface ListenerOptions {
    * @default a 404 response
    */
   fallback?: HttpFallback;
+  /**
+   * Sees every request first and answers the plain HTTP ones it owns (e.g. `GET /metrics`);
+   * what it leaves goes to the RPC router.
+   * @default none
+   */
+  intercept?: HttpInterception;
   /**
    * Further options of connect's router (interceptors, message size limits, compression,
    * context values). Its interceptors run after the one that ends streams on close.
@@ -90,11 +102,18 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       ...(options.connect?.interceptors ?? []),
     ],
   });
+  const { intercept } = options;
+  const serve: HttpFallback =
+    intercept === undefined
+      ? handleRequest
+      : (request, response) => {
+          if (!intercept(request, response)) handleRequest(request, response);
+        };
   const http1Server = createHttp1Server((request, response) => {
     tracker.http1RequestStarted(request, response);
-    handleRequest(request, response);
+    serve(request, response);
   });
-  const http2Server = createHttp2Server(handleRequest);
+  const http2Server = createHttp2Server(serve);
   http2Server.on("session", (session) => tracker.http2SessionOpened(session));
   http2Server.on("stream", resetUnfinishedRequestAfterResponse);
 

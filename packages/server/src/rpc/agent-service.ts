@@ -11,14 +11,18 @@ import type { Engine } from "../engine/engine.js";
 import { AgentNotFoundError } from "../engine/errors.js";
 import { agentToProto } from "./convert/records.js";
 import { decodePageToken, pageSize, paginate } from "./page-token.js";
+import type { RequestLimits } from "./request-limits.js";
 import { requireId } from "./request-validation.js";
 
 const agentPosition = z.object({ name: z.string() });
 
-export function createAgentService(engine: Engine): ServiceImpl<typeof AgentService> {
+export function createAgentService(
+  engine: Engine,
+  limits: RequestLimits,
+): ServiceImpl<typeof AgentService> {
   return {
     async listAgents(request) {
-      const limit = pageSize(request.pageSize);
+      const limit = pageSize(request.pageSize, limits.maxPageSize);
       const after = decodePageToken(request.pageToken, agentPosition);
       const agents = engine
         .listAgents()

@@ -1,9 +1,12 @@
 // The `authorize` hook of the embedding API (DESIGN §5): custom access rules run before every
-// call of the API's services; a refusal is PERMISSION_DENIED. Authentication and thread ownership
-// (X5) come first, in the handlers; this hook adds rules an embedder needs on top.
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+// call of the API's services; a refusal is PERMISSION_DENIED. Authentication, roles (the
+// authentication interceptor, which runs first) and thread ownership (the engine) come first;
+// this hook adds rules an embedder needs on top.
+import type { Interceptor } from "@connectrpc/connect";
+import { ownerOf, rolesOf } from "../auth/caller-identity.js";
+import { PermissionDeniedError } from "../auth/errors.js";
 import type { AuthorizeHook } from "../engine/hooks.js";
-import type { CallerResolver } from "./caller.js";
+import { callerOf, isApiService } from "./caller.js";
 
 /** The thread a request is about, when it names one (`thread_id`). */
 function threadIdOf(message: unknown): string | undefined {
@@ -12,25 +15,21 @@ function threadIdOf(message: unknown): string | undefined {
   return typeof threadId === "string" && threadId !== "" ? threadId : undefined;
 }
 
-export function authorizeInterceptor(
-  authorize: AuthorizeHook,
-  caller: CallerResolver,
-): Interceptor {
+export function authorizeInterceptor(authorize: AuthorizeHook): Interceptor {
   return (next) => async (request) => {
     // Health and reflection stay open: probes and tools must reach them.
-    if (!request.service.typeName.startsWith("durable_agents.")) return next(request);
+    if (!isApiService(request.service.typeName)) return next(request);
+    const caller = callerOf(request.contextValues);
     const message = request.stream ? undefined : request.message;
     const allowed = await authorize({
-      principal: caller(request.header),
+      principal: ownerOf(caller),
+      roles: rolesOf(caller),
       service: request.service.typeName,
       method: request.method.name,
       threadId: threadIdOf(message),
     });
     if (!allowed) {
-      throw new ConnectError(
-        `${request.service.typeName}/${request.method.name} is not allowed for this caller`,
-        Code.PermissionDenied,
-      );
+      throw new PermissionDeniedError(`${request.service.typeName}/${request.method.name}`, []);
     }
     return next(request);
   };

@@ -4,14 +4,15 @@ import type { z } from "zod";
 import { invalidArgument } from "./errors.js";
 
 export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
 
-/** page_size 0 means the default; above the maximum is capped; negative is invalid. */
-export function pageSize(requested: number): number {
+/**
+ * page_size 0 means the default (B24: 100); above `limits.maxPageSize` it is lowered to it, as
+ * AIP-158 asks, and the next page token says there is more; negative is invalid.
+ */
+export function pageSize(requested: number, maxPageSize: number): number {
   if (requested < 0)
     throw invalidArgument([{ field: "page_size", description: "must not be negative" }]);
-  if (requested === 0) return DEFAULT_PAGE_SIZE;
-  return Math.min(requested, MAX_PAGE_SIZE);
+  return Math.min(requested === 0 ? DEFAULT_PAGE_SIZE : requested, maxPageSize);
 }
 
 export function encodePageToken(position: unknown): string {

@@ -17,6 +17,7 @@ import {
   WatchThreadResponseSchema,
 } from "@durable-agents/core/proto";
 import type { Engine } from "../engine/engine.js";
+import type { Owner } from "../engine/thread-operations.js";
 import {
   streamUpdates,
   type ThreadSnapshotView,
@@ -24,7 +25,7 @@ import {
   watchThread,
 } from "../engine/watch.js";
 import type { DeltaPosition } from "../store/store.js";
-import type { CallerResolver } from "./caller.js";
+import type { CallOwner } from "./caller.js";
 import {
   deltaToProto,
   messageToProto,
@@ -33,7 +34,8 @@ import {
   threadToProto,
   toolCallToProto,
 } from "./convert/records.js";
-import { requireId } from "./request-validation.js";
+import { requireId, requireSequence } from "./request-validation.js";
+import type { StreamLimits } from "./stream-limits.js";
 
 const cursorToProto = (cursor: DeltaPosition): StreamCursor =>
   create(StreamCursorSchema, {
@@ -41,10 +43,17 @@ const cursorToProto = (cursor: DeltaPosition): StreamCursor =>
     deltaSeq: BigInt(cursor.deltaSeq),
   });
 
-const cursorFromProto = (cursor: StreamCursor | undefined): DeltaPosition | undefined =>
+/** A client's cursor; its numbers are checked, since the server sends cursors back (X5). */
+const cursorFromProto = (
+  cursor: StreamCursor | undefined,
+  field: string,
+): DeltaPosition | undefined =>
   cursor === undefined
     ? undefined
-    : { streamSeq: Number(cursor.streamSeq), deltaSeq: Number(cursor.deltaSeq) };
+    : {
+        streamSeq: requireSequence(cursor.streamSeq, `${field}.stream_seq`),
+        deltaSeq: requireSequence(cursor.deltaSeq, `${field}.delta_seq`),
+      };
 
 function snapshotToProto(snapshot: ThreadSnapshotView) {
   return create(ThreadSnapshotSchema, {
@@ -105,47 +114,80 @@ function watchUpdateToProto(update: WatchUpdate): WatchThreadResponse["event"] {
 
 export function createStreamService(
   engine: Engine,
-  caller: CallerResolver,
+  caller: CallOwner,
+  streamLimits: StreamLimits,
 ): ServiceImpl<typeof StreamService> {
+  /**
+   * The call's place in the open-stream counts (X5), taken only once the caller may read the
+   * thread: a thread at its watcher limit must not tell another principal it exists (DESIGN §3).
+   */
+  const openSlot = async (threadId: string, owner: Owner) => {
+    await engine.getThread(threadId, owner);
+    return streamLimits.open(owner, threadId);
+  };
   return {
     async *streamUpdates(request, handlerContext) {
-      const updates = streamUpdates(engine.context, {
-        threadId: requireId(request.threadId, "thread_id"),
-        owner: caller(handlerContext.requestHeader),
-        fromSeq: Number(request.fromSeq),
-        after: cursorFromProto(request.after),
-        historyOnly: request.historyOnly,
-        signal: handlerContext.signal,
-      });
-      for await (const { update, cursor } of updates) {
-        const response = streamUpdateToProto(update, cursor);
-        if (response !== undefined) yield response;
+      const threadId = requireId(request.threadId, "thread_id");
+      const fromSeq = requireSequence(request.fromSeq, "from_seq");
+      const after = cursorFromProto(request.after, "after");
+      const owner = caller(handlerContext);
+      const slot = await openSlot(threadId, owner);
+      // X6: open watchers are a gauge, counted until the call ends however it ends.
+      const closeWatcher = engine.context.metrics.watcherOpened("StreamUpdates");
+      try {
+        const updates = streamUpdates(engine.context, {
+          threadId,
+          owner,
+          fromSeq,
+          after,
+          historyOnly: request.historyOnly,
+          signal: handlerContext.signal,
+        });
+        for await (const { update, cursor } of updates) {
+          const response = streamUpdateToProto(update, cursor);
+          if (response !== undefined) yield response;
+        }
+      } finally {
+        closeWatcher();
+        slot.release();
       }
     },
 
     async *watchThread(request, handlerContext) {
-      const after = request.after;
-      const updates = watchThread(engine.context, {
-        threadId: requireId(request.threadId, "thread_id"),
-        owner: caller(handlerContext.requestHeader),
-        after:
-          after === undefined
-            ? undefined
-            : {
-                stream: cursorFromProto(after.stream) ?? { streamSeq: 0, deltaSeq: 0 },
-                threadVersion: Number(after.threadVersion),
+      const threadId = requireId(request.threadId, "thread_id");
+      const after =
+        request.after === undefined
+          ? undefined
+          : {
+              stream: cursorFromProto(request.after.stream, "after.stream") ?? {
+                streamSeq: 0,
+                deltaSeq: 0,
               },
-        historyOnly: request.historyOnly,
-        signal: handlerContext.signal,
-      });
-      for await (const { update, cursor } of updates) {
-        yield create(WatchThreadResponseSchema, {
-          event: watchUpdateToProto(update),
-          cursor: create(WatchCursorSchema, {
-            stream: cursorToProto(cursor.stream),
-            threadVersion: BigInt(cursor.threadVersion),
-          }),
+              threadVersion: requireSequence(request.after.threadVersion, "after.thread_version"),
+            };
+      const owner = caller(handlerContext);
+      const slot = await openSlot(threadId, owner);
+      const closeWatcher = engine.context.metrics.watcherOpened("WatchThread");
+      try {
+        const updates = watchThread(engine.context, {
+          threadId,
+          owner,
+          after,
+          historyOnly: request.historyOnly,
+          signal: handlerContext.signal,
         });
+        for await (const { update, cursor } of updates) {
+          yield create(WatchThreadResponseSchema, {
+            event: watchUpdateToProto(update),
+            cursor: create(WatchCursorSchema, {
+              stream: cursorToProto(cursor.stream),
+              threadVersion: BigInt(cursor.threadVersion),
+            }),
+          });
+        }
+      } finally {
+        closeWatcher();
+        slot.release();
       }
     },
   };

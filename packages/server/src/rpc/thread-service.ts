@@ -17,12 +17,13 @@ import { z } from "zod";
 import type { Engine } from "../engine/engine.js";
 import { userTextMessage } from "../engine/messages.js";
 import type { JsonObject } from "../store/records.js";
-import type { CallerResolver } from "./caller.js";
+import type { CallOwner } from "./caller.js";
 import { busyPolicyFromProto, threadStatusFromProto } from "./convert/enums.js";
 import { messageFromProto } from "./convert/messages.js";
 import { messageToProto, threadToProto } from "./convert/records.js";
 import { invalidArgument } from "./errors.js";
 import { decodePageToken, pageSize, paginate } from "./page-token.js";
+import { checkMetadataSize, checkPromptLength, type RequestLimits } from "./request-limits.js";
 import { refuseRequestId, requireId, requireText } from "./request-validation.js";
 
 const threadPosition = z.object({ createdAt: z.number(), threadId: z.string() });
@@ -30,18 +31,26 @@ const messagePosition = z.object({ position: z.number() });
 
 export function createThreadService(
   engine: Engine,
-  caller: CallerResolver,
+  caller: CallOwner,
+  limits: RequestLimits,
 ): ServiceImpl<typeof ThreadService> {
   const { context } = engine;
+  /** A prompt must hold text and fit `limits.maxPromptChars`. */
+  const checkPrompt = (prompt: string, field: string) => {
+    requireText(prompt, field);
+    checkPromptLength(prompt, field, limits);
+    return prompt;
+  };
   return {
     async createThread(request, handlerContext) {
-      const owner = caller(handlerContext.requestHeader);
+      const owner = caller(handlerContext);
       refuseRequestId(request.requestId);
       requireText(request.agent, "agent");
       const messages = request.messages.map((message, index) =>
-        messageFromProto(context, message, `messages[${index}]`, { requireUser: false }),
+        messageFromProto(context, message, `messages[${index}]`, { requireUser: false, limits }),
       );
-      if (request.prompt !== undefined) requireText(request.prompt, "prompt");
+      if (request.prompt !== undefined) checkPrompt(request.prompt, "prompt");
+      checkMetadataSize(request.metadata ?? {}, "metadata", limits);
       const thread = await engine.createThread({
         agent: request.agent,
         prompt: request.prompt,
@@ -56,13 +65,13 @@ export function createThreadService(
     async getThread(request, handlerContext) {
       const thread = await engine.getThread(
         requireId(request.threadId, "thread_id"),
-        caller(handlerContext.requestHeader),
+        caller(handlerContext),
       );
       return create(GetThreadResponseSchema, { thread: threadToProto(thread) });
     },
 
     async listThreads(request, handlerContext) {
-      const limit = pageSize(request.pageSize);
+      const limit = pageSize(request.pageSize, limits.maxPageSize);
       const statuses = request.statuses.map((status, index) => {
         const domain = threadStatusFromProto(status);
         if (domain === undefined)
@@ -70,7 +79,7 @@ export function createThreadService(
         return domain;
       });
       const threads = await engine.listThreads({
-        owner: caller(handlerContext.requestHeader),
+        owner: caller(handlerContext),
         agent: request.agent === "" ? undefined : request.agent,
         statuses: statuses.length === 0 ? undefined : statuses,
         after: decodePageToken(request.pageToken, threadPosition),
@@ -87,10 +96,7 @@ export function createThreadService(
     },
 
     async deleteThread(request, handlerContext) {
-      await engine.deleteThread(
-        requireId(request.threadId, "thread_id"),
-        caller(handlerContext.requestHeader),
-      );
+      await engine.deleteThread(requireId(request.threadId, "thread_id"), caller(handlerContext));
       return create(DeleteThreadResponseSchema, {});
     },
 
@@ -104,10 +110,13 @@ export function createThreadService(
       let message: ReturnType<typeof userTextMessage>;
       switch (content.case) {
         case "prompt":
-          message = userTextMessage(context, requireText(content.value, "prompt"));
+          message = userTextMessage(context, checkPrompt(content.value, "prompt"));
           break;
         case "message":
-          message = messageFromProto(context, content.value, "message", { requireUser: true });
+          message = messageFromProto(context, content.value, "message", {
+            requireUser: true,
+            limits,
+          });
           break;
         default:
           throw invalidArgument([
@@ -116,7 +125,7 @@ export function createThreadService(
       }
       const result = await engine.sendMessage({
         threadId,
-        owner: caller(handlerContext.requestHeader),
+        owner: caller(handlerContext),
         message,
         onBusy,
       });
@@ -131,10 +140,13 @@ export function createThreadService(
       const threadId = requireId(request.threadId, "thread_id");
       if (request.message === undefined)
         throw invalidArgument([{ field: "message", description: "is required" }]);
-      const message = messageFromProto(context, request.message, "message", { requireUser: false });
+      const message = messageFromProto(context, request.message, "message", {
+        requireUser: false,
+        limits,
+      });
       const result = await engine.addMessage({
         threadId,
-        owner: caller(handlerContext.requestHeader),
+        owner: caller(handlerContext),
         message,
       });
       return create(AddMessageResponseSchema, {
@@ -145,10 +157,10 @@ export function createThreadService(
 
     async resumeThread(request, handlerContext) {
       const threadId = requireId(request.threadId, "thread_id");
-      if (request.prompt !== undefined) requireText(request.prompt, "prompt");
+      if (request.prompt !== undefined) checkPrompt(request.prompt, "prompt");
       const thread = await engine.resumeThread({
         threadId,
-        owner: caller(handlerContext.requestHeader),
+        owner: caller(handlerContext),
         prompt: request.prompt,
       });
       return create(ResumeThreadResponseSchema, { thread: threadToProto(thread) });
@@ -157,17 +169,17 @@ export function createThreadService(
     async stopThread(request, handlerContext) {
       const thread = await engine.stopThread(
         requireId(request.threadId, "thread_id"),
-        caller(handlerContext.requestHeader),
+        caller(handlerContext),
       );
       return create(StopThreadResponseSchema, { thread: threadToProto(thread) });
     },
 
     async listMessages(request, handlerContext) {
-      const limit = pageSize(request.pageSize);
+      const limit = pageSize(request.pageSize, limits.maxPageSize);
       const after = decodePageToken(request.pageToken, messagePosition);
       const messages = await engine.listMessages({
         threadId: requireId(request.threadId, "thread_id"),
-        owner: caller(handlerContext.requestHeader),
+        owner: caller(handlerContext),
         afterPosition: after?.position,
         includeSystem: request.includeSystem,
         limit: limit + 1,

@@ -1,6 +1,6 @@
 // ToolCallService handlers.
 import { create } from "@bufbuild/protobuf";
-import { durationMs } from "@bufbuild/protobuf/wkt";
+import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { protoValueToJson } from "@durable-agents/core";
 import {
@@ -18,12 +18,13 @@ import {
 import { z } from "zod";
 import type { Engine } from "../engine/engine.js";
 import type { ToolDefinitionRecord } from "../store/records.js";
-import type { CallerResolver } from "./caller.js";
+import type { CallOwner } from "./caller.js";
 import { toolCallStatusFromProto, toolKindFromProto } from "./convert/enums.js";
 import { toolCallToProto, toolDefinitionToProto } from "./convert/records.js";
 import { invalidArgument } from "./errors.js";
 import { decodePageToken, pageSize, paginate } from "./page-token.js";
-import { requireId, requireText } from "./request-validation.js";
+import { checkToolErrorSize, checkToolResultSize, type RequestLimits } from "./request-limits.js";
+import { durationToMs, requireId, requireText } from "./request-validation.js";
 
 const toolCallPosition = z.object({ createdAt: z.number(), toolCallId: z.string() });
 const toolPosition = z.object({ name: z.string() });
@@ -48,6 +49,24 @@ export async function registerTools(
       ]);
     }
     const backoff = tool.retry?.backoff;
+    const field = `tools[${index}]`;
+    /** A delay or timeout of the definition: a valid duration, not negative (X5). */
+    const nonNegativeMs = (duration: Duration, name: string) => {
+      const ms = durationToMs(duration, `${field}.${name}`);
+      if (ms < 0)
+        throw invalidArgument([{ field: `${field}.${name}`, description: "must not be negative" }]);
+      return ms;
+    };
+    // A NaN or infinite multiplier would make every retry delay NaN or infinite (B15).
+    if (backoff !== undefined && !Number.isFinite(backoff.multiplier)) {
+      throw invalidArgument([
+        { field: `${field}.retry.backoff.multiplier`, description: "must be a finite number" },
+      ]);
+    }
+    const timeoutMs = tool.timeout === undefined ? null : nonNegativeMs(tool.timeout, "timeout");
+    if (timeoutMs === 0) {
+      throw invalidArgument([{ field: `${field}.timeout`, description: "must be positive" }]);
+    }
     return {
       name: tool.name,
       description: tool.description,
@@ -61,17 +80,19 @@ export async function registerTools(
           : {
               maxAttempts: tool.retry.maxAttempts > 0 ? tool.retry.maxAttempts : 3,
               initialDelayMs:
-                backoff?.initialDelay === undefined ? 500 : durationMs(backoff.initialDelay),
+                backoff?.initialDelay === undefined
+                  ? 500
+                  : nonNegativeMs(backoff.initialDelay, "retry.backoff.initial_delay"),
               multiplier: backoff === undefined || backoff.multiplier < 1 ? 2 : backoff.multiplier,
               maxDelayMs:
                 backoff === undefined
                   ? 10_000
                   : backoff.maxDelay === undefined
                     ? null
-                    : durationMs(backoff.maxDelay),
+                    : nonNegativeMs(backoff.maxDelay, "retry.backoff.max_delay"),
               jitter: backoff?.jitter ?? true,
             },
-      timeoutMs: tool.timeout === undefined ? null : durationMs(tool.timeout),
+      timeoutMs,
       runnerId: request.runnerId === "" ? null : request.runnerId,
       registeredAt: now,
     };
@@ -82,7 +103,8 @@ export async function registerTools(
 
 export function createToolCallService(
   engine: Engine,
-  caller: CallerResolver,
+  caller: CallOwner,
+  limits: RequestLimits,
 ): ServiceImpl<typeof ToolCallService> {
   const ids = (request: { threadId: string; toolCallId: string }) => ({
     threadId: requireId(request.threadId, "thread_id"),
@@ -90,10 +112,12 @@ export function createToolCallService(
   });
   return {
     async addToolResult(request, handlerContext) {
+      const toolResult = protoValueToJson(request.result) ?? null;
+      checkToolResultSize(toolResult, "result", limits);
       const result = await engine.completeToolCall({
         ...ids(request),
-        owner: caller(handlerContext.requestHeader),
-        result: protoValueToJson(request.result) ?? null,
+        owner: caller(handlerContext),
+        result: toolResult,
       });
       return create(AddToolResultResponseSchema, {
         toolCall: toolCallToProto(result.toolCall),
@@ -102,10 +126,11 @@ export function createToolCallService(
     },
 
     async addToolError(request, handlerContext) {
+      checkToolErrorSize(requireText(request.error, "error"), "error", limits);
       const result = await engine.completeToolCall({
         ...ids(request),
-        owner: caller(handlerContext.requestHeader),
-        error: requireText(request.error, "error"),
+        owner: caller(handlerContext),
+        error: request.error,
       });
       return create(AddToolErrorResponseSchema, {
         toolCall: toolCallToProto(result.toolCall),
@@ -116,8 +141,8 @@ export function createToolCallService(
     async setToolCallTimeout(request, handlerContext) {
       const toolCall = await engine.setToolCallTimeout({
         ...ids(request),
-        owner: caller(handlerContext.requestHeader),
-        timeoutMs: request.timeout === undefined ? null : durationMs(request.timeout),
+        owner: caller(handlerContext),
+        timeoutMs: request.timeout === undefined ? null : durationToMs(request.timeout, "timeout"),
       });
       return create(SetToolCallTimeoutResponseSchema, { toolCall: toolCallToProto(toolCall) });
     },
@@ -125,13 +150,13 @@ export function createToolCallService(
     async getToolCall(request, handlerContext) {
       const toolCall = await engine.getToolCall({
         ...ids(request),
-        owner: caller(handlerContext.requestHeader),
+        owner: caller(handlerContext),
       });
       return create(GetToolCallResponseSchema, { toolCall: toolCallToProto(toolCall) });
     },
 
     async listToolCalls(request, handlerContext) {
-      const limit = pageSize(request.pageSize);
+      const limit = pageSize(request.pageSize, limits.maxPageSize);
       const statuses = request.statuses.map((status, index) => {
         const domain = toolCallStatusFromProto(status);
         if (domain === undefined)
@@ -140,7 +165,7 @@ export function createToolCallService(
       });
       const calls = await engine.listToolCalls({
         threadId: requireId(request.threadId, "thread_id"),
-        owner: caller(handlerContext.requestHeader),
+        owner: caller(handlerContext),
         statuses: statuses.length === 0 ? undefined : statuses,
         after: decodePageToken(request.pageToken, toolCallPosition),
         limit: limit + 1,
@@ -158,7 +183,7 @@ export function createToolCallService(
     registerTools: (request) => registerTools(engine, request),
 
     async listTools(request) {
-      const limit = pageSize(request.pageSize);
+      const limit = pageSize(request.pageSize, limits.maxPageSize);
       const after = decodePageToken(request.pageToken, toolPosition);
       const tools = await engine.context.store.listTools(after?.name, limit + 1);
       const { page, nextPageToken } = paginate(tools, limit, (tool) => ({ name: tool.name }));

@@ -1,7 +1,11 @@
 // The durable scheduler (DESIGN §4): claims due jobs with a lease and runs their handlers, a
 // bounded number at a time per pool (turns and tools are limited separately, like the reference's
-// workpools). A replica that dies loses its leases and another one runs its jobs.
+// workpools). A replica that dies loses its leases and another one runs its jobs. Each job runs in
+// the trace context its payload carries (X6), and how late jobs start and how full the pools are
+// is counted.
 import type { Logger } from "pino";
+import type { EngineMetrics } from "../observability/metrics.js";
+import { type Tracing, traceContextOfPayload } from "../observability/tracing.js";
 import type { JobRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 
@@ -30,6 +34,10 @@ export interface SchedulerOptions {
    * @default 1_000
    */
   maxIdleMs?: number;
+  /** Counts job lag and pool usage (X6). @default counts nothing */
+  metrics?: Pick<EngineMetrics, "jobClaimed" | "poolUsage">;
+  /** Runs each job in the trace context of the work that scheduled it (X6). @default none */
+  tracing?: Pick<Tracing, "run">;
 }
 
 export interface Scheduler {
@@ -54,6 +62,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   for (const [type, handler] of Object.entries(options.handlers)) {
     typesByPool.set(handler.pool, [...(typesByPool.get(handler.pool) ?? []), type]);
   }
+  const reportPool = (pool: string) =>
+    options.metrics?.poolUsage(pool, runningPerPool.get(pool) ?? 0, options.poolLimits[pool] ?? 1);
+  for (const pool of typesByPool.keys()) reportPool(pool);
+  const inJobTrace = (job: JobRecord, run: () => Promise<void>) =>
+    options.tracing === undefined
+      ? run()
+      : options.tracing.run(traceContextOfPayload(job.payload), run);
   let stopped = false;
   let wakeRequested = false;
   let sleepTimer: NodeJS.Timeout | undefined;
@@ -76,7 +91,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }, leaseMs / 3);
     renew.unref();
     try {
-      await handler.run(job, { complete });
+      await inJobTrace(job, () => handler.run(job, { complete }));
       await complete();
     } catch (error: unknown) {
       logger.error(
@@ -99,14 +114,18 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     for (const [pool, types] of typesByPool) {
       const free = (options.poolLimits[pool] ?? 1) - (runningPerPool.get(pool) ?? 0);
       if (free <= 0) continue;
-      const jobs = await store.claimDueJobs(owner, options.now(), leaseMs, free, types);
+      const claimedAt = options.now();
+      const jobs = await store.claimDueJobs(owner, claimedAt, leaseMs, free, types);
       for (const job of jobs) {
         const handler = options.handlers[job.type];
         if (handler === undefined) continue;
+        options.metrics?.jobClaimed(job.type, claimedAt - job.runAt);
         runningPerPool.set(pool, (runningPerPool.get(pool) ?? 0) + 1);
+        reportPool(pool);
         const promise = runJob(job, handler).finally(() => {
           running.delete(job.jobId);
           runningPerPool.set(pool, (runningPerPool.get(pool) ?? 1) - 1);
+          reportPool(pool);
           // A free slot may let a waiting job run.
           wake();
         });

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { threadRecord } from "./conformance/fixtures.js";
 import { createStore, parseStoreUrl } from "./create-store.js";
-import { isInvalidStoreUrlError, isUnsupportedStoreError } from "./errors.js";
+import { isInvalidStoreUrlError } from "./errors.js";
+import { createTestDatabase } from "./postgres/test-database.js";
 import type { Store } from "./store.js";
 
 describe("createStore", () => {
@@ -54,14 +55,27 @@ describe("createStore", () => {
     });
   });
 
-  it("says PostgreSQL is not supported yet", async () => {
-    const locations = [
-      "postgres://user@127.0.0.1:5432/db",
-      { type: "postgres" as const, url: "postgresql://127.0.0.1/db" },
-    ];
-    for (const location of locations) {
-      const error = await createStore(location).catch((caught: unknown) => caught);
-      expect(isUnsupportedStoreError(error)).toBe(true);
+  it("opens postgres:// and postgresql:// URLs and parsed locations, not exclusive", async () => {
+    const database = await createTestDatabase();
+    try {
+      const url = new URL(database.url);
+      const locations = [
+        database.url,
+        url.href.replace(/^postgres(?:ql)?:/u, "postgresql:"),
+        { type: "postgres" as const, url: database.url },
+      ];
+      for (const location of locations) {
+        const store = await createStore(location, { maxConnections: 2 });
+        opened.push(store);
+        expect(store.exclusive).toBe(false);
+        await store.migrate();
+        const thread = threadRecord();
+        await store.transaction((tx) => tx.insertThread(thread));
+        expect(await store.getThread(thread.threadId)).toStrictEqual(thread);
+      }
+    } finally {
+      await Promise.all(opened.splice(0).map((store) => store.close()));
+      await database.drop();
     }
   });
 
@@ -69,6 +83,15 @@ describe("createStore", () => {
     for (const url of ["sqlite:", "mysql://127.0.0.1/db", "./agents.db", ""]) {
       const error = await createStore(url).catch((caught: unknown) => caught);
       expect(isInvalidStoreUrlError(error)).toBe(true);
+    }
+  });
+
+  it("never repeats a refused URL's password (X5)", async () => {
+    for (const url of ["mysql://root:hunter2@db/agents", "postgres:/root:hunter2@db/agents"]) {
+      const error = await createStore(url).catch((caught: unknown) => caught);
+      expect(isInvalidStoreUrlError(error)).toBe(true);
+      expect(String(error)).not.toContain("hunter2");
+      expect(JSON.stringify(error)).not.toContain("hunter2");
     }
   });
 });

@@ -1,5 +1,6 @@
 // Typed errors of the Store (DESIGN §4). Every implementation throws these, so the engine and the
 // RPC edge branch on the class (with the guards below), never on a driver's message text.
+import { redactUrlCredentials } from "./redact-url-credentials.js";
 
 /** RecordNotFoundError: an update or append named a row that does not exist. */
 export class RecordNotFoundError extends Error {
@@ -122,14 +123,19 @@ export function isSchemaVersionError(error: unknown): error is SchemaVersionErro
   return error instanceof SchemaVersionError;
 }
 
-/** InvalidStoreUrlError: a store URL (DESIGN §5 `store`) that names no known store. */
+/**
+ * InvalidStoreUrlError: a store URL (DESIGN §5 `store`) that names no known store. Neither its
+ * message nor `url` holds the URL's credentials: both reach logs.
+ */
 export class InvalidStoreUrlError extends Error {
   override readonly name = "InvalidStoreUrlError";
+  /** The URL, credentials removed ({@link redactUrlCredentials}). */
   readonly url: string;
 
   constructor(url: string, reason: string, options?: ErrorOptions) {
-    super(`invalid store URL "${url}": ${reason}`, options);
-    this.url = url;
+    const redacted = redactUrlCredentials(url);
+    super(`invalid store URL "${redacted}": ${reason}`, options);
+    this.url = redacted;
   }
 }
 
@@ -138,19 +144,29 @@ export function isInvalidStoreUrlError(error: unknown): error is InvalidStoreUrl
   return error instanceof InvalidStoreUrlError;
 }
 
-/** UnsupportedStoreError: a valid store URL whose store this release does not implement yet. */
-export class UnsupportedStoreError extends Error {
-  override readonly name = "UnsupportedStoreError";
-  /** The store kind, e.g. "postgres". */
-  readonly kind: string;
+/**
+ * StoreUnavailableError: the database could not be reached, or the connection broke, and retrying
+ * for the store's retry budget did not help (a PostgreSQL restart or network loss that lasted too
+ * long). When `commitOutcomeUnknown` is set, the connection broke while a transaction's COMMIT was
+ * under way: the database may or may not have applied it, so the store does not run it again.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+  /** Whether the failed transaction may have committed (the connection broke during COMMIT). */
+  readonly commitOutcomeUnknown: boolean;
 
-  constructor(kind: string, options?: ErrorOptions) {
-    super(`the ${kind} store is not yet supported; use sqlite:PATH`, options);
-    this.kind = kind;
+  constructor(options: ErrorOptions & { commitOutcomeUnknown: boolean }) {
+    super(
+      options.commitOutcomeUnknown
+        ? "the connection to the database broke while a transaction committed: it may or may not have been applied"
+        : "the database is unavailable",
+      options,
+    );
+    this.commitOutcomeUnknown = options.commitOutcomeUnknown;
   }
 }
 
-/** isUnsupportedStoreError tells an {@link UnsupportedStoreError} apart from any other thrown value. */
-export function isUnsupportedStoreError(error: unknown): error is UnsupportedStoreError {
-  return error instanceof UnsupportedStoreError;
+/** isStoreUnavailableError tells a {@link StoreUnavailableError} apart from any other thrown value. */
+export function isStoreUnavailableError(error: unknown): error is StoreUnavailableError {
+  return error instanceof StoreUnavailableError;
 }

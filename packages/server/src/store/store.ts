@@ -1,5 +1,5 @@
 // The Store interface (DESIGN §2, §4): the engine's only way to persist state. Implementations
-// (SQLite now, PostgreSQL later) pass the same conformance suite (store/conformance/).
+// (SQLite, PostgreSQL) pass the same conformance suite (store/conformance/).
 import type { ThreadStatus } from "@durable-agents/core";
 import type {
   DeltaRecord,
@@ -143,6 +143,11 @@ export interface StoreReader {
     after: { threadId: string; toolCallId: string } | undefined,
     limit: number,
   ): Promise<ToolCallRecord[]>;
+  /** Pending calls of every thread and kind, by (threadId, toolCallId) after `after` (X10 ListStuck). */
+  listPendingToolCalls(
+    after: { threadId: string; toolCallId: string } | undefined,
+    limit: number,
+  ): Promise<ToolCallRecord[]>;
 
   listQueuedMessages(threadId: string): Promise<QueuedMessageRecord[]>;
 
@@ -249,7 +254,12 @@ export interface Store extends StoreReader, JobQueue {
    * left open are then orphans of an earlier run of this process: no other replica owns them.
    */
   readonly exclusive: boolean;
-  /** Runs `fn` in one transaction, retrying it when the database reports a serialisation conflict. */
+  /**
+   * Runs `fn` in one transaction, running it again when the database reports a serialisation
+   * conflict or the connection failed before COMMIT reached it (so `fn` must have no effect outside
+   * `tx`). StoreUnavailableError when the database stays unreachable, or when the connection broke
+   * during COMMIT (`commitOutcomeUnknown`: the change may or may not be applied).
+   */
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   /** Applies pending migrations; safe to call at every start-up. */
   migrate(): Promise<void>;

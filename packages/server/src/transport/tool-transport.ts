@@ -1,7 +1,7 @@
 // The ToolTransport interface (DESIGN §2): how the engine hands tool executions to runners and
 // hears back. The local transport runs tools in-process; the NATS transport (issue #4) sends them
 // to runner processes. The engine code is the same for both.
-import type { ToolFailure } from "@durable-agents/tool-runner";
+import type { ToolFailure, TraceContext } from "@durable-agents/tool-runner";
 import type { JsonValue, ToolKind } from "../store/records.js";
 
 /** One attempt of a tool call, sent to a runner (mirrors the runner protocol's ToolTask). */
@@ -16,6 +16,8 @@ export interface ToolTask {
   maxAttempts: number;
   /** When the server fails the call if it is still pending; null means never (B18). */
   deadlineAt: number | null;
+  /** The W3C context of the dispatch's `tool <name>` span (X6); undefined outside any trace. */
+  traceContext: TraceContext | undefined;
 }
 
 /**
@@ -31,6 +33,11 @@ export type ToolOutcome = {
   attempt: number;
   runnerId: string;
   durationMs: number;
+  /**
+   * The W3C context of the execution's span when the runner sent one (X6): what the outcome
+   * causes (the next turn) continues that trace.
+   */
+  traceContext?: TraceContext | undefined;
 } & (
   | { type: "result"; result: JsonValue }
   | { type: "error"; error: ToolFailure }

@@ -11,6 +11,7 @@ import {
 import { AckPolicy } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import pino from "pino";
+import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineTool, type ToolDefinition } from "../define-tool.js";
@@ -24,6 +25,7 @@ import {
   type TestNats,
   waitUntil,
 } from "../test-support/nats.js";
+import { startPrivateNats } from "../test-support/private-nats.js";
 import { createToolRunner, type ToolRunner, type ToolRunnerOptions } from "./tool-runner.js";
 
 const available = await natsIsAvailable();
@@ -145,6 +147,46 @@ describe.skipIf(!available)("createToolRunner over NATS JetStream", { timeout: 3
       [ToolProgressState.RUNNING, "runner-a"],
     ]);
   });
+  it("X6 runs the handler in the task's trace, answers with it, and counts the execution", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const seen: (string | undefined)[] = [];
+    const weather = defineTool({
+      name: "get_weather",
+      description: "Weather",
+      args: z.object({ location: z.string() }),
+      handler: async (_args, context) => {
+        seen.push(context.traceContext?.traceparent);
+        return { weather: "sunny" };
+      },
+    });
+    const registry = new Registry();
+    await startRunner({ tools: [weather], metricsRegistry: registry });
+    await nats.publishTask({
+      toolName: "get_weather",
+      args: { location: "Oslo" },
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
+
+    const { outcome, traceparent } = await nats.nextOutcomeMessage();
+
+    expect(outcomeResult(outcome)).toEqual({ weather: "sunny" });
+    // No SDK is registered: the no-op tracer carries the task's context through unchanged.
+    expect(seen).toEqual([`00-${traceId}-00f067aa0ba902b7-01`]);
+    expect(traceparent).toBe(`00-${traceId}-00f067aa0ba902b7-01`);
+    // The execution is counted once its outcome is acked, just after the outcome arrives.
+    const executions = async () =>
+      (await registry.getSingleMetric("durable_agents_runner_tool_executions_total")?.get())
+        ?.values;
+    await waitUntil("the execution to be counted", async () => (await executions())?.length === 1);
+    expect(await executions()).toEqual([
+      { labels: { tool: "get_weather", outcome: "result" }, value: 1 },
+    ]);
+    const inFlight = await registry
+      .getSingleMetric("durable_agents_runner_tool_executions_in_flight")
+      ?.get();
+    expect(inFlight?.values).toEqual([{ labels: { tool: "get_weather" }, value: 0 }]);
+  });
+
   it("answers invalid arguments with an error the model can read, retryable_hint false (B15)", async () => {
     let calls = 0;
     const weather = defineTool({
@@ -534,5 +576,91 @@ describe.skipIf(!available)("createToolRunner over NATS JetStream", { timeout: 3
     expect([outcome.runnerId, outcomeResult(outcome)]).toEqual(["b", "b finished"]);
     // Handed back at once, not after the consumer's 30 s ack wait.
     expect(Date.now() - handedBackAt).toBeLessThan(10_000);
+  });
+
+  /** A tool whose result is `sizeBytes` characters of text; counts its runs. */
+  const bigResultTool = (sizeBytes: number) => {
+    const runs = { count: 0 };
+    const tool = defineTool({
+      name: "big_result",
+      description: "Returns a large text",
+      args: z.object({}),
+      handler: async () => {
+        runs.count += 1;
+        return { text: "x".repeat(sizeBytes) };
+      },
+    });
+    return { tool, runs };
+  };
+
+  it("answers a result over NATS's max payload with a permanent error and acks the task, instead of retrying it forever", async () => {
+    await using server = await startPrivateNats({ maxPayloadBytes: 4_096 });
+    const side = await openTestNats(server.url);
+    const { tool, runs } = bigResultTool(8_000);
+    const runner = createToolRunner({
+      nats: server.url,
+      prefix: side.prefix,
+      logger: silent,
+      tools: [tool],
+      runnerId: "runner-big",
+    });
+    try {
+      await runner.start();
+      const { threadId, toolCallId } = await side.publishTask({
+        toolName: "big_result",
+        args: {},
+        attempt: 2,
+      });
+
+      const outcome = await side.nextOutcome();
+
+      expect({
+        threadId: outcome.threadId,
+        toolCallId: outcome.toolCallId,
+        attempt: outcome.attempt,
+        runnerId: outcome.runnerId,
+        case: outcome.outcome.case,
+      }).toEqual({ threadId, toolCallId, attempt: 2, runnerId: "runner-big", case: "error" });
+      const error = outcome.outcome.case === "error" ? outcome.outcome.value : undefined;
+      expect(error?.message).toMatch(
+        /^Tool result of \d+ bytes exceeds the NATS max payload of 4096 bytes$/u,
+      );
+      expect(Number(/of (\d+) bytes/u.exec(error?.message ?? "")?.[1])).toBeGreaterThan(8_000);
+      expect(error?.retryableHint).toBe(false);
+      // Acked: the work queue dropped the task, so it is never redelivered or run again.
+      await waitUntil("the task to be acked", async () => (await side.pendingTasks()) === 0);
+      const consumer = await side.jsm.consumers.info(
+        side.names.toolsStream,
+        side.names.consumerName("big_result"),
+      );
+      expect([consumer.num_ack_pending, consumer.num_redelivered]).toEqual([0, 0]);
+      expect(runs.count).toBe(1);
+    } finally {
+      await runner.close();
+      await side.close();
+    }
+  });
+
+  it("answers a result JetStream refuses for the stream's max_msg_size with a permanent error, instead of retrying it forever", async () => {
+    // An operator's outcomes stream with a message size limit below NATS's max payload.
+    await nats.jsm.streams.add({
+      name: nats.names.outcomesStream,
+      subjects: [nats.names.outcomeSubject],
+      retention: "workqueue",
+      max_msg_size: 2_048,
+    });
+    const { tool, runs } = bigResultTool(4_000);
+    await startRunner({ tools: [tool] });
+    await nats.publishTask({ toolName: "big_result", args: {} });
+
+    const outcome = await nats.nextOutcome();
+
+    const error = outcome.outcome.case === "error" ? outcome.outcome.value : undefined;
+    expect(error?.message).toMatch(
+      /^Tool result of \d+ bytes was refused by NATS: message size exceeds maximum allowed$/u,
+    );
+    expect(error?.retryableHint).toBe(false);
+    await waitUntil("the task to be acked", async () => (await nats.pendingTasks()) === 0);
+    expect(runs.count).toBe(1);
   });
 });

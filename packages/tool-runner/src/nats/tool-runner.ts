@@ -8,7 +8,8 @@
 //   ack        the outcome is in <PREFIX>_OUTCOMES (PubAck received); the task is done.
 //   working    the handler still runs; JetStream restarts the task's ack wait (30 s).
 //   nak        this runner gives the task back (shutting down); another replica gets it now.
-//   term       the message is no ToolTask at all; redelivering it cannot help.
+//   term       the message is no ToolTask at all, or not even an error outcome of it fits in a
+//              NATS message; redelivering it cannot help.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { fromBinary } from "@bufbuild/protobuf";
@@ -16,20 +17,47 @@ import { RegisterToolsResponseSchema, ToolProgressState } from "@durable-agents/
 import {
   type Consumer,
   type ConsumerMessages,
+  JetStreamApiError,
   type JetStreamClient,
   type JsMsg,
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  connect,
+  InvalidArgumentError,
+  type MsgHdrs,
+  type NatsConnection,
+  headers as natsHeaders,
+  type Subscription,
+} from "@nats-io/transport-node";
+import {
+  context as otelContext,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import pino, { type Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { ToolDefinition } from "../define-tool.js";
 import {
   executeTool,
   type ToolExecutionRequest,
   type ToolExecutionResult,
 } from "../execute-tool.js";
+import {
+  createRunnerMetrics,
+  type ExecutionOutcome,
+  noRunnerMetrics,
+} from "../telemetry/runner-metrics.js";
+import {
+  contextFromTraceContext,
+  type TraceContext,
+  traceContextOf,
+} from "../telemetry/trace-context.js";
 import { ensureStreams, ensureToolConsumer } from "./ensure-jetstream.js";
+import { type NatsCredentials, natsAuthOptions } from "./nats-credentials.js";
 import { DEFAULT_PREFIX, type ProtocolNames, protocolNames } from "./protocol-names.js";
 import { createSlots } from "./slots.js";
 import {
@@ -47,6 +75,12 @@ export interface ToolRunnerOptions {
    * connection you own: the runner then neither drains nor closes it.
    */
   nats: string | NatsConnection;
+  /**
+   * How the runner proves who it is to NATS when it connects (ignored for a connection you pass
+   * in); the NATS user's permissions should allow only what a runner does (docs/security.md).
+   * @default none (anonymous)
+   */
+  credentials?: NatsCredentials;
   /** The tools this runner serves; names must be unique. */
   tools: readonly ToolDefinition[];
   /**
@@ -80,6 +114,17 @@ export interface ToolRunnerOptions {
    * @default 10_000
    */
   drainTimeoutMs?: number;
+  /**
+   * Where the `tool.execute <tool>` spans go (X6); each is a child of the ToolTask's trace context,
+   * and its context is the handler's `traceContext`.
+   * @default the global OpenTelemetry API's tracer (a no-op unless the application registered an SDK)
+   */
+  tracer?: Tracer;
+  /**
+   * A Prometheus registry to count executions on (`durable_agents_runner_tool_*`, X6).
+   * @default none: nothing is counted
+   */
+  metricsRegistry?: Registry;
 }
 
 export interface ToolRunner {
@@ -108,6 +153,56 @@ const FETCH_EXPIRES_MS = 2_000;
 const REGISTER_TIMEOUT_MS = 5_000;
 /** setTimeout's largest delay; longer deadlines are re-armed in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * Bytes counted for a NATS header block beyond its lines: the `NATS/1.0` status line and the
+ * closing blank line (12 bytes), with room to spare.
+ */
+const HEADER_BLOCK_FRAMING_BYTES = 64;
+/** JetStream's error code for a message larger than the stream's `max_msg_size`. */
+const STREAM_MESSAGE_TOO_LARGE = 10054;
+
+/**
+ * The size NATS gives a message (payload and headers together, as `max_payload` counts it): each
+ * header line is `name: value\r\n`.
+ */
+function messageSizeBytes(payload: Uint8Array, headers: MsgHdrs): number {
+  let bytes = payload.length + HEADER_BLOCK_FRAMING_BYTES;
+  for (const [name, values] of headers) {
+    for (const value of values) bytes += Buffer.byteLength(`${name}: ${value}\r\n`);
+  }
+  return bytes;
+}
+
+/**
+ * Whether publishing failed for good, whatever the retries: nats.js refuses a message over the
+ * server's max payload (or otherwise malformed) with InvalidArgumentError before sending it, and
+ * JetStream refuses one over the stream's `max_msg_size`.
+ */
+function isPermanentPublishError(error: unknown): boolean {
+  return (
+    error instanceof InvalidArgumentError ||
+    (error instanceof JetStreamApiError && error.code === STREAM_MESSAGE_TOO_LARGE)
+  );
+}
+
+/** How publishing an outcome ended. */
+type Publication =
+  | { type: "published" }
+  /** The task was handed back, or the connection closed: another runner gets the task. */
+  | { type: "released" }
+  /** NATS can never take these bytes; `maxPayloadBytes` is set when they exceed it. */
+  | { type: "refused"; sizeBytes: number; maxPayloadBytes: number | undefined; reason: string };
+
+/** The error text the server gets instead of an outcome NATS refused (retrying cannot help). */
+function refusedOutcomeMessage(
+  result: ToolExecutionResult,
+  refusal: Extract<Publication, { type: "refused" }>,
+): string {
+  const what = `Tool ${result.type === "failed" ? "error" : "result"} of ${refusal.sizeBytes} bytes`;
+  return refusal.maxPayloadBytes === undefined
+    ? `${what} was refused by NATS: ${refusal.reason}`
+    : `${what} exceeds the NATS max payload of ${refusal.maxPayloadBytes} bytes`;
+}
 
 /** Capped exponential backoff for reconnect-like loops: 250 ms × 2^failures, at most `capMs`. */
 function backoffMs(failures: number, capMs: number): number {
@@ -196,6 +291,11 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const logger = (options.logger ?? pino({ name: "durable-agents-runner" })).child({ runnerId });
+  const tracer = options.tracer ?? trace.getTracer("durable-agents-runner");
+  const metrics =
+    options.metricsRegistry === undefined
+      ? noRunnerMetrics
+      : createRunnerMetrics(options.metricsRegistry);
   const ownsConnection = typeof options.nats === "string";
 
   let connection: NatsConnection | undefined;
@@ -242,22 +342,46 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
     }
   };
 
-  /** Publishes the outcome until JetStream acknowledges it; false when the task was handed back. */
-  const publishOutcome = async (task: HeldTask, payload: Uint8Array): Promise<boolean> => {
+  /**
+   * Publishes the outcome until JetStream acknowledges it. Its `traceparent`/`tracestate` headers
+   * name the execution's span, so what the server does next (the following turn) joins the same
+   * trace (X6). An outcome NATS can never take (over its max payload) is refused at once rather
+   * than retried: retried, it kept the task unacked (heartbeating it) until the call's deadline.
+   */
+  const publishOutcome = async (
+    task: HeldTask,
+    payload: Uint8Array,
+    traceContext: TraceContext | undefined,
+  ): Promise<Publication> => {
     const { request } = task;
+    const headers = natsHeaders();
+    // The same id for every publication of an attempt: JetStream drops the duplicate of a
+    // redelivered task's second outcome within its window; the server keeps the first (B17).
+    // Set as a header rather than through `msgID`, so its bytes count in the size check below.
+    headers.set("Nats-Msg-Id", `${request.threadId}:${request.toolCallId}:${request.attempt}`);
+    if (traceContext !== undefined) {
+      headers.set("traceparent", traceContext.traceparent);
+      if (traceContext.tracestate !== undefined) headers.set("tracestate", traceContext.tracestate);
+    }
+    const sizeBytes = messageSizeBytes(payload, headers);
     for (let failures = 0; ; failures += 1) {
       // A closed connection never comes back: the task is redelivered to another runner.
       if (task.released.signal.aborted || js === undefined || connection?.isClosed() !== false) {
-        return false;
+        return { type: "released" };
+      }
+      // Read at each try: a reconnection may reach a server with another limit.
+      const maxPayloadBytes = connection.info?.max_payload;
+      if (maxPayloadBytes !== undefined && sizeBytes > maxPayloadBytes) {
+        return { type: "refused", sizeBytes, maxPayloadBytes, reason: "max payload exceeded" };
       }
       try {
-        // The same id for every publication of an attempt: JetStream drops the duplicate of a
-        // redelivered task's second outcome within its window; the server keeps the first (B17).
-        await js.publish(names.outcomeSubject, payload, {
-          msgID: `${request.threadId}:${request.toolCallId}:${request.attempt}`,
-        });
-        return true;
+        await js.publish(names.outcomeSubject, payload, { headers });
+        return { type: "published" };
       } catch (error: unknown) {
+        if (isPermanentPublishError(error)) {
+          const reason = error instanceof Error ? error.message : String(error);
+          return { type: "refused", sizeBytes, maxPayloadBytes: undefined, reason };
+        }
         logger.warn(
           { err: error, ...logFields(request), failures: failures + 1 },
           "publishing a tool outcome failed; retrying (the task stays unacked)",
@@ -270,6 +394,26 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
   const execute = async (task: HeldTask, deadlineMs: number | undefined) => {
     const { request } = task;
     const tool = tools.get(request.toolName);
+    // X6: the execution's span is a child of the turn's tool span, whose context the task carries.
+    const parent = contextFromTraceContext(request.traceContext);
+    const span = tracer.startSpan(
+      `tool.execute ${request.toolName}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          "durable_agents.thread_id": request.threadId,
+          "durable_agents.tool_call_id": request.toolCallId,
+          "durable_agents.tool_name": request.toolName,
+          "durable_agents.attempt": request.attempt,
+          "durable_agents.runner_id": runnerId,
+        },
+      },
+      parent,
+    );
+    const spanContext = trace.setSpan(parent, span);
+    const traceContext = traceContextOf(spanContext);
+    const executionEnded = metrics.executionStarted(request.toolName);
+    let outcome: ExecutionOutcome | undefined;
     reportProgress(request, ToolProgressState.CLAIMED);
     // Heartbeats run until the outcome is acked, publishing retries included, so JetStream
     // never gives the task to another runner while this one still reports on it.
@@ -298,16 +442,58 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
         };
       } else {
         reportProgress(request, ToolProgressState.RUNNING);
-        result = await executeTool(tool, request, task.abort.signal);
+        // The handler runs in its span's context, so an application's instrumentation nests in it.
+        result = await otelContext.with(spanContext, () =>
+          executeTool(tool, { ...request, traceContext }, task.abort.signal),
+        );
       }
       cancelDeadline();
       const durationMs = performance.now() - startedAt;
+      outcome =
+        result.type === "result"
+          ? "result"
+          : result.type === "delivered"
+            ? "callback_delivered"
+            : "error";
+      if (result.type === "failed") {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: result.failure.message });
+      }
       if (task.released.signal.aborted) return;
-      const published = await publishOutcome(
+      let publication = await publishOutcome(
         task,
         encodeOutcome(identify(request), result, durationMs),
+        traceContext,
       );
-      if (!published) return;
+      if (publication.type === "refused") {
+        // The server hears a permanent failure instead (B15: retryable_hint false), and the task
+        // is acked: redelivered, any runner would produce the same bytes again.
+        const message = refusedOutcomeMessage(result, publication);
+        logger.warn(
+          { ...logFields(request), sizeBytes: publication.sizeBytes, reason: publication.reason },
+          "NATS cannot take the tool's outcome; an error is sent instead",
+        );
+        outcome = "error";
+        publication = await publishOutcome(
+          task,
+          encodeOutcome(
+            identify(request),
+            { type: "failed", failure: { message, retryableHint: false } },
+            durationMs,
+          ),
+          traceContext,
+        );
+      }
+      if (publication.type === "refused") {
+        // Not even a short error fits (a max payload of a few hundred bytes): redelivering the
+        // task cannot help either, and the server fails the call at its deadline (B18).
+        logger.error(
+          { ...logFields(request), reason: publication.reason },
+          "NATS refused the tool's error outcome too; the task is terminated",
+        );
+        for (const message of task.messages) message.term();
+        return;
+      }
+      if (publication.type === "released") return;
       for (const message of task.messages) {
         // A lost ack only means a redelivery, whose outcome the server ignores (B17).
         await message.ackAck().catch((error: unknown) => {
@@ -321,6 +507,9 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
     } finally {
       clearInterval(heartbeat);
       cancelDeadline();
+      // Only an execution that failed unexpectedly (a bug) ends without an outcome.
+      executionEnded(outcome ?? "error");
+      span.end();
     }
   };
 
@@ -554,6 +743,7 @@ export function createToolRunner(options: ToolRunnerOptions): ToolRunner {
             name: `durable-agents-runner ${runnerId}`,
             // A runner outlives NATS restarts: it keeps reconnecting (acceptance of issue #4).
             maxReconnectAttempts: -1,
+            ...natsAuthOptions(options.credentials),
           })
         : options.nats;
     connection = nc;

@@ -38,6 +38,16 @@ export function decodeTask(data: Uint8Array): DecodedTask {
       kind: task.kind === ToolKind.ASYNC ? "async" : "sync",
       attempt: task.attempt,
       maxAttempts: task.maxAttempts,
+      // The turn's span context (X6); an empty traceparent means the server traces nothing.
+      traceContext:
+        task.traceContext === undefined || task.traceContext.traceparent === ""
+          ? undefined
+          : task.traceContext.tracestate === ""
+            ? { traceparent: task.traceContext.traceparent }
+            : {
+                traceparent: task.traceContext.traceparent,
+                tracestate: task.traceContext.tracestate,
+              },
     },
     deadlineMs: task.deadline === undefined ? undefined : timestampMs(task.deadline),
   };

@@ -99,6 +99,8 @@ export interface TaskInput {
   attempt?: number;
   maxAttempts?: number;
   deadlineMs?: number;
+  /** ToolTask.trace_context.traceparent (X6). */
+  traceparent?: string;
 }
 
 /** The test's side of the protocol, on a fresh prefix; `close()` deletes what it created. */
@@ -112,6 +114,10 @@ export interface TestNats {
   publishTask(input: TaskInput): Promise<{ threadId: string; toolCallId: string }>;
   /** The next ToolOutcome from the outcomes stream (acked, as the servers' consumer would). */
   nextOutcome(timeoutMs?: number): Promise<ToolOutcome>;
+  /** The next ToolOutcome with its message's `traceparent` header (X6). */
+  nextOutcomeMessage(
+    timeoutMs?: number,
+  ): Promise<{ outcome: ToolOutcome; traceparent: string | undefined }>;
   /** Publishes a ToolCancellation on the tool's cancel subject. */
   cancel(
     toolName: string,
@@ -131,10 +137,11 @@ export interface TestNats {
 
 let counter = 0;
 
-export async function openTestNats(): Promise<TestNats> {
+/** Opens the test's side on `url` (default the shared NATS). */
+export async function openTestNats(url = NATS_URL): Promise<TestNats> {
   const prefix = `t_${randomBytes(4).toString("hex")}`;
   const names = protocolNames(prefix);
-  const nc = await connect({ servers: NATS_URL });
+  const nc = await connect({ servers: url });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const progress: ToolProgress[] = [];
@@ -154,6 +161,31 @@ export async function openTestNats(): Promise<TestNats> {
     });
     outcomes = await js.consumers.get(names.outcomesStream, "servers");
     return outcomes;
+  };
+
+  const nextOutcomeMessage = async (
+    timeoutMs = 10_000,
+  ): Promise<{ outcome: ToolOutcome; traceparent: string | undefined }> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`no ToolOutcome within ${timeoutMs} ms`);
+      const consumer = await outcomesConsumer().catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return undefined;
+      });
+      if (consumer === undefined) continue;
+      const message = await consumer.next({
+        expires: Math.max(1_000, Math.min(remaining, 5_000)),
+      });
+      if (message === null) continue;
+      message.ack();
+      const traceparent = message.headers?.get("traceparent");
+      return {
+        outcome: fromBinary(ToolOutcomeSchema, message.data),
+        traceparent: traceparent === undefined || traceparent === "" ? undefined : traceparent,
+      };
+    }
   };
 
   return {
@@ -177,6 +209,8 @@ export async function openTestNats(): Promise<TestNats> {
         attempt,
         maxAttempts: input.maxAttempts ?? 3,
         deadline: input.deadlineMs === undefined ? undefined : timestampFromMs(input.deadlineMs),
+        traceContext:
+          input.traceparent === undefined ? undefined : { traceparent: input.traceparent },
       });
       const header = headers();
       header.set("Nats-Msg-Id", `${threadId}:${toolCallId}:${attempt}`);
@@ -186,23 +220,9 @@ export async function openTestNats(): Promise<TestNats> {
       return { threadId, toolCallId };
     },
     async nextOutcome(timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) throw new Error(`no ToolOutcome within ${timeoutMs} ms`);
-        const consumer = await outcomesConsumer().catch(async () => {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          return undefined;
-        });
-        if (consumer === undefined) continue;
-        const message = await consumer.next({
-          expires: Math.max(1_000, Math.min(remaining, 5_000)),
-        });
-        if (message === null) continue;
-        message.ack();
-        return fromBinary(ToolOutcomeSchema, message.data);
-      }
+      return (await nextOutcomeMessage(timeoutMs)).outcome;
     },
+    nextOutcomeMessage,
     async cancel(toolName, cancellation) {
       nc.publish(
         names.cancelSubject(toolName),

@@ -194,6 +194,13 @@ export function describeStreamConformance(context: ConformanceContext): void {
       expect(await context.store.listDeltas(thread.threadId, { fromSeq: 3, limit: 100 })).toEqual(
         [],
       );
+      // A cursor at the end of a stream, however far, as StreamUpdates sends it: MAX_SAFE_INTEGER.
+      expect(
+        await context.store.listDeltas(thread.threadId, {
+          after: { streamSeq: 1, deltaSeq: Number.MAX_SAFE_INTEGER },
+          limit: 100,
+        }),
+      ).toStrictEqual(second.deltas);
     });
 
     it("pages through deltas by cursor without gaps or repeats", async () => {

@@ -213,5 +213,45 @@ export function describeToolCallConformance(context: ConformanceContext): void {
       }
       expect(seen).toStrictEqual(expected);
     });
+
+    it("pages through the pending calls of every thread and kind by (threadId, toolCallId)", async () => {
+      const threads = [await seedThread(context.store), await seedThread(context.store)];
+      const expected: ToolCallRecord[] = [];
+      for (const thread of threads) {
+        expected.push(await seedToolCall(context.store, thread.threadId, { createdAt: T0 + 1 }));
+        expected.push(
+          await seedToolCall(context.store, thread.threadId, { kind: "async", createdAt: T0 }),
+        );
+        expected.push(
+          await seedToolCall(context.store, thread.threadId, {
+            executionState: "awaiting_result",
+            kind: "async",
+          }),
+        );
+        await seedToolCall(context.store, thread.threadId, { status: "completed" });
+        await seedToolCall(context.store, thread.threadId, { status: "failed", kind: "async" });
+      }
+      expected.sort((a, b) =>
+        a.threadId === b.threadId
+          ? a.toolCallId < b.toolCallId
+            ? -1
+            : 1
+          : a.threadId < b.threadId
+            ? -1
+            : 1,
+      );
+      const seen: ToolCallRecord[] = [];
+      let after: { threadId: string; toolCallId: string } | undefined;
+      for (;;) {
+        const page = await context.store.listPendingToolCalls(after, 4);
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(4);
+        seen.push(...page);
+        const last = nth(page, page.length - 1);
+        after = { threadId: last.threadId, toolCallId: last.toolCallId };
+      }
+      expect(seen).toStrictEqual(expected);
+      expect(await context.store.listPendingToolCalls(undefined, 0)).toEqual([]);
+    });
   });
 }

@@ -1,5 +1,12 @@
 // Leased job claiming (DESIGN §4): a claim holds a job until `leaseUntil`; an owner that dies
 // stops extending its leases, and once they expire another owner claims the jobs.
+//
+// These statements run outside a transaction, and the PostgreSQL store runs one again when the
+// connection breaks under it (issue #5), so each is safe to run twice: a claim only takes jobs
+// nobody holds (a claim whose answer was lost leaves its jobs leased until the lease expires, as if
+// this owner had died); complete, release and extend act only while `owner` holds the lease, so a
+// second run after a first that took effect changes nothing (and answers false, which the
+// scheduler ignores).
 import type { JobRecord } from "../records.js";
 import { jobFromRow } from "./jobs.js";
 import type { QueryContext } from "./query-context.js";

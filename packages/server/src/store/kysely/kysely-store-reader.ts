@@ -97,6 +97,13 @@ export class KyselyStoreReader implements StoreReader {
     return toolCalls.listPendingSyncToolCalls(this.ctx, after, limit);
   }
 
+  listPendingToolCalls(
+    after: { threadId: string; toolCallId: string } | undefined,
+    limit: number,
+  ): Promise<ToolCallRecord[]> {
+    return toolCalls.listPendingToolCalls(this.ctx, after, limit);
+  }
+
   listQueuedMessages(threadId: string): Promise<QueuedMessageRecord[]> {
     return queuedMessages.listQueuedMessages(this.ctx, threadId);
   }

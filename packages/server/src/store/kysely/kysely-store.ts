@@ -1,9 +1,14 @@
-// The Store over Kysely, shared by the SQLite store and (later) the PostgreSQL store: they differ
-// only in the Kysely dialect they open and the StoreDialect they pass.
+// The Store over Kysely, shared by the SQLite store and the PostgreSQL store: they differ only in
+// the Kysely dialect they open and the StoreDialect they pass.
 import type { Kysely } from "kysely";
-import { TransactionConflictError } from "../errors.js";
+import { StoreUnavailableError, TransactionConflictError } from "../errors.js";
 import type { JobRecord } from "../records.js";
 import type { Store, StoreTransaction } from "../store.js";
+import {
+  ConnectionRetry,
+  type ConnectionRetryPolicy,
+  DEFAULT_CONNECTION_RETRY,
+} from "./connection-retry.js";
 import type { Database } from "./database.js";
 import * as jobLeases from "./job-leases.js";
 import { KyselyStoreReader } from "./kysely-store-reader.js";
@@ -23,33 +28,63 @@ export interface KyselyStoreOptions {
    * @default 5
    */
   maxTransactionAttempts?: number;
+  /**
+   * How long transaction() keeps running its function again after connection errors (a database
+   * restart) before it throws a StoreUnavailableError.
+   * @default DEFAULT_CONNECTION_RETRY (15 s)
+   */
+  connectionRetry?: ConnectionRetryPolicy;
 }
 
 export class KyselyStore extends KyselyStoreReader implements Store {
   readonly exclusive: boolean;
   readonly #maxTransactionAttempts: number;
+  readonly #connectionRetry: ConnectionRetryPolicy;
 
   constructor(options: KyselyStoreOptions) {
     super({ db: options.db, dialect: options.dialect });
     this.exclusive = options.exclusive;
     this.#maxTransactionAttempts = options.maxTransactionAttempts ?? 5;
+    this.#connectionRetry = options.connectionRetry ?? DEFAULT_CONNECTION_RETRY;
   }
 
   /**
    * Runs `fn` in one database transaction and commits when it resolves; rolls back when it throws.
    * `fn` must use only `tx`: on SQLite the store's one connection is held by the transaction, so a
    * call on the store itself would wait for the transaction to end.
+   *
+   * `fn` runs again after a serialisation conflict, and after a connection failure before COMMIT
+   * reached the database, which then rolled the transaction back (issue #5). A connection lost
+   * with COMMIT in flight leaves the outcome unknown: running `fn` again could apply it twice, so
+   * that is a StoreUnavailableError with `commitOutcomeUnknown`. The dialect's driver must let
+   * the commit's own error through, not an error of the rollback Kysely tries after it.
    */
   async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
+    const { dialect } = this.ctx;
+    let connectionRetry: ConnectionRetry | undefined;
+    for (let conflicts = 0; ; ) {
+      let committing = false;
       try {
-        return await this.ctx.db
-          .transaction()
-          .execute((trx) => fn(new KyselyStoreTransaction({ db: trx, dialect: this.ctx.dialect })));
+        return await this.ctx.db.transaction().execute(async (trx) => {
+          const result = await fn(new KyselyStoreTransaction({ db: trx, dialect }));
+          // Kysely sends COMMIT as soon as this function resolves.
+          committing = true;
+          return result;
+        });
       } catch (error) {
-        if (!this.ctx.dialect.isRetryableConflict(error)) throw error;
-        if (attempt >= this.#maxTransactionAttempts) {
-          throw new TransactionConflictError(attempt, { cause: error });
+        const connectionFailure = dialect.connectionFailure(error);
+        if (connectionFailure !== "none") {
+          if (committing && connectionFailure === "lost") {
+            throw new StoreUnavailableError({ commitOutcomeUnknown: true, cause: error });
+          }
+          connectionRetry ??= new ConnectionRetry(this.#connectionRetry);
+          await connectionRetry.wait(error);
+          continue;
+        }
+        if (!dialect.isRetryableConflict(error)) throw error;
+        conflicts += 1;
+        if (conflicts >= this.#maxTransactionAttempts) {
+          throw new TransactionConflictError(conflicts, { cause: error });
         }
       }
     }

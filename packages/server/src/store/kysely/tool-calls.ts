@@ -1,7 +1,7 @@
 // Queries of the tool_calls table (B6, B15–B19).
 
 import { RecordNotFoundError } from "../errors.js";
-import type { JsonValue, ToolCallRecord } from "../records.js";
+import type { JsonValue, ToolCallRecord, ToolKind } from "../records.js";
 import type { ListToolCallsQuery, ToolCallPatch } from "../store.js";
 import { decodeJson, decodeOptionalJson, encodeJson, encodeOptionalJson } from "./column-codecs.js";
 import type { ToolCallsTable } from "./database.js";
@@ -124,16 +124,23 @@ export async function countPendingToolCalls(ctx: QueryContext, threadId: string)
   return Number(row.count);
 }
 
-export async function listPendingSyncToolCalls(
+export function listPendingSyncToolCalls(
   ctx: QueryContext,
   after: { threadId: string; toolCallId: string } | undefined,
   limit: number,
 ): Promise<ToolCallRecord[]> {
-  let select = ctx.db
-    .selectFrom("tool_calls")
-    .selectAll()
-    .where("status", "=", "pending")
-    .where("kind", "=", "sync");
+  return listPendingToolCalls(ctx, after, limit, "sync");
+}
+
+/** Pending calls of every thread, of one kind or all, by (threadId, toolCallId) after `after`. */
+export async function listPendingToolCalls(
+  ctx: QueryContext,
+  after: { threadId: string; toolCallId: string } | undefined,
+  limit: number,
+  kind?: ToolKind,
+): Promise<ToolCallRecord[]> {
+  let select = ctx.db.selectFrom("tool_calls").selectAll().where("status", "=", "pending");
+  if (kind !== undefined) select = select.where("kind", "=", kind);
   if (after !== undefined) {
     // Keyset: strictly after `after` in (threadId, toolCallId) order.
     select = select.where((eb) =>

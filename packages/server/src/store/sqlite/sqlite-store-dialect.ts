@@ -8,7 +8,14 @@ function sqliteErrorCode(error: unknown): string | undefined {
 }
 
 export const sqliteStoreDialect: StoreDialect = {
-  columnTypes: { json: "text", boolean: "integer", millis: "integer" },
+  // SQLite's default collation (BINARY) already compares text byte by byte.
+  columnTypes: {
+    text: "text",
+    integer: "integer",
+    json: "text",
+    boolean: "integer",
+    millis: "integer",
+  },
 
   encodeBoolean: (value) => (value ? 1 : 0),
 
@@ -29,4 +36,7 @@ export const sqliteStoreDialect: StoreDialect = {
 
   // SQLITE_BUSY (and its extended codes): another process kept the write lock past busy_timeout.
   isRetryableConflict: (error) => sqliteErrorCode(error)?.startsWith("SQLITE_BUSY") === true,
+
+  // An embedded database has no connection to lose.
+  connectionFailure: () => "none",
 };

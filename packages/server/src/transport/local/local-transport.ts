@@ -3,6 +3,7 @@
 // would (DESIGN §2), so the engine code is the same for both.
 import { executeTool, type ToolDefinition } from "@durable-agents/tool-runner";
 import type { Logger } from "pino";
+import type { Tracing } from "../../observability/tracing.js";
 import type { ToolReportSink, ToolTask, ToolTransport } from "../tool-transport.js";
 
 export interface LocalTransportOptions {
@@ -13,6 +14,8 @@ export interface LocalTransportOptions {
   runnerId: string;
   logger: Logger;
   now(): number;
+  /** Traces each execution as a runner does (`tool.execute <tool>`, X6). */
+  tracing: Tracing;
 }
 
 /** Every in-process runner id starts with this, so a later process recognises them (B20). */
@@ -43,12 +46,15 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
     while (!closed && running < maxConcurrent && waiting.length > 0) {
       const task = waiting.shift();
       if (task === undefined) return;
-      const entry = held.get(executionKey(task.threadId, task.toolCallId));
-      if (entry === undefined) continue;
+      const key = executionKey(task.threadId, task.toolCallId);
+      const entry = held.get(key);
+      // A waiting attempt that a newer one superseded (RequeueToolCall, X10) never runs.
+      if (entry?.task !== task) continue;
       running += 1;
       const execution = execute(task, entry.abort.signal).finally(() => {
         running -= 1;
-        held.delete(executionKey(task.threadId, task.toolCallId));
+        // Only this attempt's entry: a newer attempt of the call may hold the key by now.
+        if (held.get(key) === entry) held.delete(key);
         inFlight.delete(execution);
         runNext();
       });
@@ -72,8 +78,28 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
     const heartbeats = setInterval(() => void heartbeat(), TOOL_HEARTBEAT_INTERVAL_MS);
     heartbeats.unref();
     const startedAt = options.now();
-    const result = await executeTool(tool, task, signal).finally(() => clearInterval(heartbeats));
-    const base = { ...identify(task), durationMs: options.now() - startedAt };
+    // X6: the same span a runner process makes, child of the dispatch's span.
+    const span = options.tracing.startSpan(`tool.execute ${task.toolName}`, {
+      kind: "consumer",
+      parent: task.traceContext ?? null,
+      attributes: {
+        "durable_agents.thread_id": task.threadId,
+        "durable_agents.tool_call_id": task.toolCallId,
+        "durable_agents.tool_name": task.toolName,
+        "durable_agents.attempt": task.attempt,
+        "durable_agents.runner_id": options.runnerId,
+      },
+    });
+    const result = await span
+      .run(() => executeTool(tool, { ...task, traceContext: span.traceContext }, signal))
+      .finally(() => clearInterval(heartbeats));
+    if (result.type === "failed") span.fail(result.failure.message);
+    span.end();
+    const base = {
+      ...identify(task),
+      durationMs: options.now() - startedAt,
+      traceContext: span.traceContext,
+    };
     try {
       if (result.type === "result")
         await report.onOutcome({ ...base, type: "result", result: result.value });
@@ -111,8 +137,10 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
       waiting.push(task);
       runNext();
     },
-    async cancel({ threadId, toolCallId, reason }) {
-      held.get(executionKey(threadId, toolCallId))?.abort.abort(new Error(reason));
+    async cancel({ threadId, toolCallId, attempt, reason }) {
+      const entry = held.get(executionKey(threadId, toolCallId));
+      // A cancellation names its attempt; a newer attempt of the call keeps running.
+      if (entry?.task.attempt === attempt) entry.abort.abort(new Error(reason));
     },
     isExecutingLocally(threadId, toolCallId) {
       return held.has(executionKey(threadId, toolCallId));

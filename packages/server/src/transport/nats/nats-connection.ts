@@ -2,8 +2,8 @@
 // the tool registrations. It reconnects forever (nats.js buffers core publishes meanwhile) and
 // tells its users whether it is connected, so a dispatch fails fast instead of waiting out a
 // PubAck timeout while NATS is away (the dispatch job then retries, DESIGN §4).
-import { readFileSync } from "node:fs";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { natsAuthOptions } from "@durable-agents/tool-runner";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { NatsConfig } from "../../config/server-config.js";
 
@@ -17,26 +17,18 @@ export interface NatsLink {
   close(): Promise<void>;
 }
 
-/** The `credsFile` key of the configuration's `nats` object, when it names one. */
-function credsFileOf(config: NatsConfig): string | undefined {
-  const file = config.extensions.credsFile;
-  return typeof file === "string" && file !== "" ? file : undefined;
-}
-
 export async function connectNats(
   config: NatsConfig,
   options: { name: string; logger: Logger },
 ): Promise<NatsLink> {
-  const credsFile = credsFileOf(config);
   const connection = await connect({
     servers: config.url.split(",").map((server) => server.trim()),
     name: options.name,
     // A server outlives NATS restarts: it never stops trying to reconnect.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
-    ...(credsFile === undefined
-      ? {}
-      : { authenticator: credsAuthenticator(new Uint8Array(readFileSync(credsFile))) }),
+    // X5: user/password, token, credentials or nkey seed file; secrets never reach the log.
+    ...natsAuthOptions(config.credentials),
   });
   let connected = true;
   const reconnectListeners = new Set<() => void>();

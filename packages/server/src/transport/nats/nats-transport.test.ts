@@ -13,7 +13,7 @@ import {
   ToolTaskSchema,
 } from "@durable-agents/core/proto";
 import { jetstream, jetstreamManager, RetentionPolicy } from "@nats-io/jetstream";
-import { connect, type Msg } from "@nats-io/transport-node";
+import { connect, headers, type Msg } from "@nats-io/transport-node";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../engine/errors.js";
@@ -152,6 +152,10 @@ describe.skipIf(skip)("NATS tool transport (runner.proto, DESIGN §3)", () => {
       attempt: 2,
       maxAttempts: 3,
       deadlineAt: 1_800_000_000_000,
+      traceContext: {
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        tracestate: "vendor=opaque",
+      },
     };
     await transport.dispatch(task);
     // A dispatch job that runs again (a crash after the PubAck) is dropped by JetStream.
@@ -179,6 +183,35 @@ describe.skipIf(skip)("NATS tool transport (runner.proto, DESIGN §3)", () => {
       }),
     });
     expect(Number(decoded.deadline?.seconds)).toBe(1_800_000_000);
+    // X6: ToolTask.trace_context carries the dispatch span's W3C context.
+    expect(decoded.traceContext).toMatchObject({
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      tracestate: "vendor=opaque",
+    });
+  });
+
+  it("X6 hands the sink the trace context a runner put in an outcome's W3C headers", async () => {
+    const js = jetstream(link.connection);
+    const traced = headers();
+    traced.set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    const outcome = (toolCallId: string) =>
+      encodeToolOutcome({
+        threadId: "thread-1",
+        toolCallId,
+        attempt: 1,
+        runnerId: "runner-a",
+        durationMs: 1,
+        type: "result",
+        result: null,
+      });
+    await js.publish(names.outcomeSubject, outcome("traced"), { headers: traced });
+    await js.publish(names.outcomeSubject, outcome("untraced"));
+    const received = await outcomes.waitForCount(2);
+    const byCall = Object.fromEntries(received.map((entry) => [entry.toolCallId, entry]));
+    expect(byCall.traced?.traceContext).toEqual({
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    });
+    expect(byCall.untraced?.traceContext).toBeUndefined();
   });
 
   it("B15 B17 hands outcomes to the sink and acks them; a failed application comes back", async () => {

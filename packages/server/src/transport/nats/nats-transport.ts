@@ -3,7 +3,7 @@
 // `<PREFIX>_OUTCOMES` work queue's durable consumer `servers`, progress through a core NATS
 // subject. The engine decides retries (B15) and deadlines (B18); this only moves messages.
 import { setTimeout as sleep } from "node:timers/promises";
-import { ensureStreams } from "@durable-agents/tool-runner";
+import { ensureStreams, traceContextFromHeaders } from "@durable-agents/tool-runner";
 import {
   type ConsumerMessages,
   type JetStreamClient,
@@ -13,6 +13,7 @@ import {
 } from "@nats-io/jetstream";
 import type { Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import { DEFAULT_MAX_TOOL_RESULT_BYTES } from "../../config/server-config.js";
 import type { ToolProgress, ToolReportSink, ToolTask, ToolTransport } from "../tool-transport.js";
 import type { NatsLink } from "./nats-connection.js";
 import { isSubjectToken, type NatsNames } from "./nats-names.js";
@@ -39,6 +40,12 @@ export interface NatsTransportOptions {
    * @default 16
    */
   maxConcurrentOutcomes?: number;
+  /**
+   * Largest tool result a runner may return, in bytes of its JSON; a larger one fails the call
+   * (X5, `limits.maxToolResultBytes`).
+   * @default 1048576
+   */
+  maxToolResultBytes?: number;
 }
 
 /** A dispatch while the connection to NATS is down: the dispatch job retries it (DESIGN §4). */
@@ -67,6 +74,9 @@ export function createNatsTransport(options: NatsTransportOptions): ToolTranspor
   const nc = link.connection;
   const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
   const maxConcurrentOutcomes = options.maxConcurrentOutcomes ?? 16;
+  const outcomeLimits = {
+    maxToolResultBytes: options.maxToolResultBytes ?? DEFAULT_MAX_TOOL_RESULT_BYTES,
+  };
   const closing = new AbortController();
   let sink: ToolReportSink | undefined;
   let js: JetStreamClient | undefined;
@@ -89,15 +99,18 @@ export function createNatsTransport(options: NatsTransportOptions): ToolTranspor
   const applyOutcome = async (report: ToolReportSink, message: JsMsg) => {
     let outcome: ReturnType<typeof decodeToolOutcome>;
     try {
-      outcome = decodeToolOutcome(message.data);
+      outcome = decodeToolOutcome(message.data, outcomeLimits);
     } catch (error: unknown) {
       // Redelivering cannot make it readable.
       logger.error({ err: error, seq: message.seq }, "dropping an unreadable tool outcome");
       message.term();
       return;
     }
+    // X6: the runner names its execution's span in the outcome message's W3C headers.
+    const traceContext =
+      message.headers === undefined ? undefined : traceContextFromHeaders(message.headers);
     try {
-      await report.onOutcome(outcome);
+      await report.onOutcome(traceContext === undefined ? outcome : { ...outcome, traceContext });
       message.ack();
     } catch (error: unknown) {
       logger.warn(

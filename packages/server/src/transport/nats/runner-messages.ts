@@ -2,10 +2,12 @@
 // server sends (ToolTask, ToolCancellation) and reads (ToolOutcome, ToolProgress). Binary
 // protobuf on the wire, so runners in any language can speak it (X4).
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { durationFromMs, durationMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { jsonToProtoValue, protoValueToJson } from "@durable-agents/core";
 import {
   ToolCancellationSchema,
+  type ToolOutcome as ToolOutcomeMessage,
   ToolOutcomeSchema,
   ToolProgressSchema,
   ToolProgressState,
@@ -31,6 +33,14 @@ export function encodeToolTask(task: ToolTask): Uint8Array {
       attempt: task.attempt,
       maxAttempts: task.maxAttempts,
       deadline: task.deadlineAt === null ? undefined : timestampFromMs(task.deadlineAt),
+      // X6: the runner's execution span becomes a child of the dispatch's span.
+      traceContext:
+        task.traceContext === undefined
+          ? undefined
+          : {
+              traceparent: task.traceContext.traceparent,
+              tracestate: task.traceContext.tracestate ?? "",
+            },
     }),
   );
 }
@@ -61,9 +71,64 @@ function requireIdentity(message: { threadId: string; toolCallId: string; attemp
   }
 }
 
-/** Decodes a ToolOutcome; throws {@link RunnerMessageError} for one that says nothing usable. */
-export function decodeToolOutcome(data: Uint8Array): ToolOutcome {
-  const message = fromBinary(ToolOutcomeSchema, data);
+/** What a runner's outcome may hold (X5). */
+export interface OutcomeLimits {
+  /** Largest result, in bytes of its JSON (`limits.maxToolResultBytes`). */
+  maxToolResultBytes: number;
+}
+
+type OutcomeIdentity = Pick<ToolOutcome, "threadId" | "toolCallId" | "attempt">;
+type OutcomeBase = OutcomeIdentity & Pick<ToolOutcome, "runnerId" | "durationMs">;
+
+/** A failure the server reports for a runner's outcome it cannot take; retrying cannot help. */
+function refusedOutcome(base: OutcomeBase, message: string): ToolOutcome {
+  return { ...base, type: "error", error: { message, retryableHint: false } };
+}
+
+/**
+ * The call a ToolOutcome is about, read field by field without decoding the rest, for an outcome
+ * whose whole message does not decode (e.g. a result nested deeper than protobuf-es reads).
+ * Undefined when even that cannot be read.
+ */
+function readOutcomeIdentity(data: Uint8Array): OutcomeIdentity | undefined {
+  try {
+    const reader = new BinaryReader(data);
+    const identity = { threadId: "", toolCallId: "", attempt: 0 };
+    while (reader.pos < reader.len) {
+      const [fieldNo, wireType] = reader.tag();
+      if (fieldNo === 1 && wireType === WireType.LengthDelimited)
+        identity.threadId = reader.string();
+      else if (fieldNo === 2 && wireType === WireType.LengthDelimited)
+        identity.toolCallId = reader.string();
+      else if (fieldNo === 3 && wireType === WireType.Varint) identity.attempt = reader.int32();
+      else reader.skip(wireType, fieldNo);
+    }
+    requireIdentity(identity);
+    return identity;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Decodes a ToolOutcome; throws {@link RunnerMessageError} for one that says nothing usable. An
+ * outcome whose result is over `limits.maxToolResultBytes`, or that does not decode while its call
+ * can still be named, fails that call with a clear error instead (X5): dropping it would leave
+ * the call pending until its deadline.
+ */
+export function decodeToolOutcome(data: Uint8Array, limits: OutcomeLimits): ToolOutcome {
+  let message: ToolOutcomeMessage;
+  try {
+    message = fromBinary(ToolOutcomeSchema, data);
+  } catch (error: unknown) {
+    const identity = readOutcomeIdentity(data);
+    if (identity === undefined) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return refusedOutcome(
+      { ...identity, runnerId: "", durationMs: 0 },
+      `the runner's outcome could not be read: ${reason}`,
+    );
+  }
   requireIdentity(message);
   const base = {
     threadId: message.threadId,
@@ -74,9 +139,19 @@ export function decodeToolOutcome(data: Uint8Array): ToolOutcome {
   };
   const { outcome } = message;
   switch (outcome.case) {
-    case "result":
+    case "result": {
       // An unset result is a handler that returned nothing: JSON null, as in-process.
-      return { ...base, type: "result", result: protoValueToJson(outcome.value) ?? null };
+      const result = protoValueToJson(outcome.value) ?? null;
+      const bytes = Buffer.byteLength(JSON.stringify(result), "utf8");
+      if (bytes > limits.maxToolResultBytes) {
+        return refusedOutcome(
+          base,
+          `the tool result is ${bytes} bytes of JSON, more than the limit of ` +
+            `${limits.maxToolResultBytes} (limits.maxToolResultBytes)`,
+        );
+      }
+      return { ...base, type: "result", result };
+    }
     case "error": {
       const error = outcome.value;
       const failure: ToolFailure = {

@@ -8,13 +8,15 @@ import type { Thread } from "./thread_pb.js";
 import { file_durable_agents_v1_thread } from "./thread_pb.js";
 import type { ToolCall } from "./tool_call_pb.js";
 import { file_durable_agents_v1_tool_call } from "./tool_call_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file durable_agents/v1/admin_service.proto.
  */
 export const file_durable_agents_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVkdXJhYmxlX2FnZW50cy92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEhFkdXJhYmxlX2FnZW50cy52MSIXChVSZWNvdmVyVGhyZWFkc1JlcXVlc3QiMQoWUmVjb3ZlclRocmVhZHNSZXNwb25zZRIXCg9jb250aW51ZWRfY291bnQYASABKAUiJAoiUmVzdW1lUGVuZGluZ1Rvb2xFeGVjdXRpb25zUmVxdWVzdCJBCiNSZXN1bWVQZW5kaW5nVG9vbEV4ZWN1dGlvbnNSZXNwb25zZRIaChJyZWRpc3BhdGNoZWRfY291bnQYASABKAUiOwoWRm9yY2VGYWlsVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIkQKF0ZvcmNlRmFpbFRocmVhZFJlc3BvbnNlEikKBnRocmVhZBgBIAEoCzIZLmR1cmFibGVfYWdlbnRzLnYxLlRocmVhZCJBChZSZXF1ZXVlVG9vbENhbGxSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIUCgx0b29sX2NhbGxfaWQYAiABKAkiSQoXUmVxdWV1ZVRvb2xDYWxsUmVzcG9uc2USLgoJdG9vbF9jYWxsGAEgASgLMhsuZHVyYWJsZV9hZ2VudHMudjEuVG9vbENhbGwieAoLU3R1Y2tUaHJlYWQSKQoGdGhyZWFkGAEgASgLMhkuZHVyYWJsZV9hZ2VudHMudjEuVGhyZWFkEi4KBnJlYXNvbhgCIAEoDjIeLmR1cmFibGVfYWdlbnRzLnYxLlN0dWNrUmVhc29uEg4KBmRldGFpbBgDIAEoCSJ/Cg1TdHVja1Rvb2xDYWxsEi4KCXRvb2xfY2FsbBgBIAEoCzIbLmR1cmFibGVfYWdlbnRzLnYxLlRvb2xDYWxsEi4KBnJlYXNvbhgCIAEoDjIeLmR1cmFibGVfYWdlbnRzLnYxLlN0dWNrUmVhc29uEg4KBmRldGFpbBgDIAEoCSI5ChBMaXN0U3R1Y2tSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIpMBChFMaXN0U3R1Y2tSZXNwb25zZRIvCgd0aHJlYWRzGAEgAygLMh4uZHVyYWJsZV9hZ2VudHMudjEuU3R1Y2tUaHJlYWQSNAoKdG9vbF9jYWxscxgCIAMoCzIgLmR1cmFibGVfYWdlbnRzLnYxLlN0dWNrVG9vbENhbGwSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgJKq4CCgtTdHVja1JlYXNvbhIcChhTVFVDS19SRUFTT05fVU5TUEVDSUZJRUQQABImCiJTVFVDS19SRUFTT05fU1RSRUFNX0hFQVJUQkVBVF9MT1NUEAESIwofU1RVQ0tfUkVBU09OX1NUUkVBTV9ORVZFUl9UQUtFThACEiEKHVNUVUNLX1JFQVNPTl9OT19BQ1RJVkVfU1RSRUFNEAMSHgoaU1RVQ0tfUkVBU09OX1JFVFJZX09WRVJEVUUQBBIkCiBTVFVDS19SRUFTT05fVE9PTF9OT1RfRElTUEFUQ0hFRBAFEiQKIFNUVUNLX1JFQVNPTl9UT09MX0hFQVJUQkVBVF9MT1NUEAYSJQohU1RVQ0tfUkVBU09OX1RPT0xfREVBRExJTkVfUEFTU0VEEAcysAQKDEFkbWluU2VydmljZRJlCg5SZWNvdmVyVGhyZWFkcxIoLmR1cmFibGVfYWdlbnRzLnYxLlJlY292ZXJUaHJlYWRzUmVxdWVzdBopLmR1cmFibGVfYWdlbnRzLnYxLlJlY292ZXJUaHJlYWRzUmVzcG9uc2USjAEKG1Jlc3VtZVBlbmRpbmdUb29sRXhlY3V0aW9ucxI1LmR1cmFibGVfYWdlbnRzLnYxLlJlc3VtZVBlbmRpbmdUb29sRXhlY3V0aW9uc1JlcXVlc3QaNi5kdXJhYmxlX2FnZW50cy52MS5SZXN1bWVQZW5kaW5nVG9vbEV4ZWN1dGlvbnNSZXNwb25zZRJoCg9Gb3JjZUZhaWxUaHJlYWQSKS5kdXJhYmxlX2FnZW50cy52MS5Gb3JjZUZhaWxUaHJlYWRSZXF1ZXN0GiouZHVyYWJsZV9hZ2VudHMudjEuRm9yY2VGYWlsVGhyZWFkUmVzcG9uc2USaAoPUmVxdWV1ZVRvb2xDYWxsEikuZHVyYWJsZV9hZ2VudHMudjEuUmVxdWV1ZVRvb2xDYWxsUmVxdWVzdBoqLmR1cmFibGVfYWdlbnRzLnYxLlJlcXVldWVUb29sQ2FsbFJlc3BvbnNlElYKCUxpc3RTdHVjaxIjLmR1cmFibGVfYWdlbnRzLnYxLkxpc3RTdHVja1JlcXVlc3QaJC5kdXJhYmxlX2FnZW50cy52MS5MaXN0U3R1Y2tSZXNwb25zZWIGcHJvdG8z", [file_durable_agents_v1_thread, file_durable_agents_v1_tool_call]);
+  fileDesc("CiVkdXJhYmxlX2FnZW50cy92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEhFkdXJhYmxlX2FnZW50cy52MSIXChVSZWNvdmVyVGhyZWFkc1JlcXVlc3QiMQoWUmVjb3ZlclRocmVhZHNSZXNwb25zZRIXCg9jb250aW51ZWRfY291bnQYASABKAUiJAoiUmVzdW1lUGVuZGluZ1Rvb2xFeGVjdXRpb25zUmVxdWVzdCJBCiNSZXN1bWVQZW5kaW5nVG9vbEV4ZWN1dGlvbnNSZXNwb25zZRIaChJyZWRpc3BhdGNoZWRfY291bnQYASABKAUiOwoWRm9yY2VGYWlsVGhyZWFkUmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIkQKF0ZvcmNlRmFpbFRocmVhZFJlc3BvbnNlEikKBnRocmVhZBgBIAEoCzIZLmR1cmFibGVfYWdlbnRzLnYxLlRocmVhZCJBChZSZXF1ZXVlVG9vbENhbGxSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIUCgx0b29sX2NhbGxfaWQYAiABKAkiSQoXUmVxdWV1ZVRvb2xDYWxsUmVzcG9uc2USLgoJdG9vbF9jYWxsGAEgASgLMhsuZHVyYWJsZV9hZ2VudHMudjEuVG9vbENhbGwiowEKC1N0dWNrVGhyZWFkEikKBnRocmVhZBgBIAEoCzIZLmR1cmFibGVfYWdlbnRzLnYxLlRocmVhZBIuCgZyZWFzb24YAiABKA4yHi5kdXJhYmxlX2FnZW50cy52MS5TdHVja1JlYXNvbhIOCgZkZXRhaWwYAyABKAkSKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqoBCg1TdHVja1Rvb2xDYWxsEi4KCXRvb2xfY2FsbBgBIAEoCzIbLmR1cmFibGVfYWdlbnRzLnYxLlRvb2xDYWxsEi4KBnJlYXNvbhgCIAEoDjIeLmR1cmFibGVfYWdlbnRzLnYxLlN0dWNrUmVhc29uEg4KBmRldGFpbBgDIAEoCRIpCgVzaW5jZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiOQoQTGlzdFN0dWNrUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSKTAQoRTGlzdFN0dWNrUmVzcG9uc2USLwoHdGhyZWFkcxgBIAMoCzIeLmR1cmFibGVfYWdlbnRzLnYxLlN0dWNrVGhyZWFkEjQKCnRvb2xfY2FsbHMYAiADKAsyIC5kdXJhYmxlX2FnZW50cy52MS5TdHVja1Rvb2xDYWxsEhcKD25leHRfcGFnZV90b2tlbhgDIAEoCSq6AwoLU3R1Y2tSZWFzb24SHAoYU1RVQ0tfUkVBU09OX1VOU1BFQ0lGSUVEEAASJgoiU1RVQ0tfUkVBU09OX1NUUkVBTV9IRUFSVEJFQVRfTE9TVBABEiMKH1NUVUNLX1JFQVNPTl9TVFJFQU1fTkVWRVJfVEFLRU4QAhIhCh1TVFVDS19SRUFTT05fTk9fQUNUSVZFX1NUUkVBTRADEh4KGlNUVUNLX1JFQVNPTl9SRVRSWV9PVkVSRFVFEAQSJAogU1RVQ0tfUkVBU09OX1RPT0xfTk9UX0RJU1BBVENIRUQQBRIkCiBTVFVDS19SRUFTT05fVE9PTF9IRUFSVEJFQVRfTE9TVBAGEiUKIVNUVUNLX1JFQVNPTl9UT09MX0RFQURMSU5FX1BBU1NFRBAHEiEKHVNUVUNLX1JFQVNPTl9TVFJFQU1fVElNRURfT1VUEAgSJgoiU1RVQ0tfUkVBU09OX05PX1BFTkRJTkdfVE9PTF9DQUxMUxAJEiEKHVNUVUNLX1JFQVNPTl9UT09MX05PVF9DTEFJTUVEEAoSHAoYU1RVQ0tfUkVBU09OX0pPQl9GQUlMSU5HEAsysAQKDEFkbWluU2VydmljZRJlCg5SZWNvdmVyVGhyZWFkcxIoLmR1cmFibGVfYWdlbnRzLnYxLlJlY292ZXJUaHJlYWRzUmVxdWVzdBopLmR1cmFibGVfYWdlbnRzLnYxLlJlY292ZXJUaHJlYWRzUmVzcG9uc2USjAEKG1Jlc3VtZVBlbmRpbmdUb29sRXhlY3V0aW9ucxI1LmR1cmFibGVfYWdlbnRzLnYxLlJlc3VtZVBlbmRpbmdUb29sRXhlY3V0aW9uc1JlcXVlc3QaNi5kdXJhYmxlX2FnZW50cy52MS5SZXN1bWVQZW5kaW5nVG9vbEV4ZWN1dGlvbnNSZXNwb25zZRJoCg9Gb3JjZUZhaWxUaHJlYWQSKS5kdXJhYmxlX2FnZW50cy52MS5Gb3JjZUZhaWxUaHJlYWRSZXF1ZXN0GiouZHVyYWJsZV9hZ2VudHMudjEuRm9yY2VGYWlsVGhyZWFkUmVzcG9uc2USaAoPUmVxdWV1ZVRvb2xDYWxsEikuZHVyYWJsZV9hZ2VudHMudjEuUmVxdWV1ZVRvb2xDYWxsUmVxdWVzdBoqLmR1cmFibGVfYWdlbnRzLnYxLlJlcXVldWVUb29sQ2FsbFJlc3BvbnNlElYKCUxpc3RTdHVjaxIjLmR1cmFibGVfYWdlbnRzLnYxLkxpc3RTdHVja1JlcXVlc3QaJC5kdXJhYmxlX2FnZW50cy52MS5MaXN0U3R1Y2tSZXNwb25zZWIGcHJvdG8z", [file_durable_agents_v1_thread, file_durable_agents_v1_tool_call, file_google_protobuf_timestamp]);
 
 /**
  * RecoverThreadsRequest is the input of AdminService.RecoverThreads.
@@ -96,14 +98,15 @@ export const ResumePendingToolExecutionsResponseSchema: GenMessage<ResumePending
  */
 export type ForceFailThreadRequest = Message<"durable_agents.v1.ForceFailThreadRequest"> & {
   /**
-   * thread_id identifies the thread.
+   * thread_id identifies the thread; any principal's thread (admin).
    *
    * @generated from field: string thread_id = 1;
    */
   threadId: string;
 
   /**
-   * reason is recorded as the failure's error text; required.
+   * reason is recorded as the failure's error text, and named in the error of each pending tool
+   * call it fails; required, at most 4096 characters.
    *
    * @generated from field: string reason = 2;
    */
@@ -214,6 +217,14 @@ export type StuckThread = Message<"durable_agents.v1.StuckThread"> & {
    * @generated from field: string detail = 3;
    */
   detail: string;
+
+  /**
+   * since is when the missing progress was last seen or was due: the last heartbeat, the time
+   * the overdue step was due, or when the call was handed to the runners.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 4;
+   */
+  since?: Timestamp | undefined;
 };
 
 /**
@@ -249,6 +260,13 @@ export type StuckToolCall = Message<"durable_agents.v1.StuckToolCall"> & {
    * @generated from field: string detail = 3;
    */
   detail: string;
+
+  /**
+   * since is when the missing progress was last seen or was due (see StuckThread.since).
+   *
+   * @generated from field: google.protobuf.Timestamp since = 4;
+   */
+  since?: Timestamp | undefined;
 };
 
 /**
@@ -259,14 +277,19 @@ export const StuckToolCallSchema: GenMessage<StuckToolCall> = /*@__PURE__*/
   messageDesc(file_durable_agents_v1_admin_service, 9);
 
 /**
- * ListStuckRequest is the input of AdminService.ListStuck.
+ * ListStuckRequest is the input of AdminService.ListStuck. The thresholds are the server's: a
+ * stream is alive while its heartbeat is younger than 40 s (B2), a runner while it reported
+ * within 60 s (B20); a step a job drives (a turn to start, a retry, a dispatch, a deadline) is
+ * overdue 60 s after it was due.
  *
  * @generated from message durable_agents.v1.ListStuckRequest
  */
 export type ListStuckRequest = Message<"durable_agents.v1.ListStuckRequest"> & {
   /**
    * page_size is the maximum number of threads and of tool calls returned; 0 means 100, values
-   * above 1000 are treated as 1000.
+   * above the server's limit (limits.maxPageSize, default 1000) are lowered to it, negative
+   * values are INVALID_ARGUMENT. A page may hold fewer (even none) while more follow: each call
+   * examines a bounded number of threads and calls.
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -308,7 +331,8 @@ export type ListStuckResponse = Message<"durable_agents.v1.ListStuckResponse"> &
   toolCalls: StuckToolCall[];
 
   /**
-   * next_page_token fetches the next page; empty on the last page.
+   * next_page_token fetches the next page; empty on the last page. Threads are examined by
+   * thread id, tool calls by thread id then tool call id.
    *
    * @generated from field: string next_page_token = 3;
    */
@@ -385,6 +409,39 @@ export enum StuckReason {
    * @generated from enum value: STUCK_REASON_TOOL_DEADLINE_PASSED = 7;
    */
   TOOL_DEADLINE_PASSED = 7,
+
+  /**
+   * STUCK_REASON_STREAM_TIMED_OUT means the turn's stream has sent no heartbeat for longer than
+   * the stream timeout (10 min, B3) and was still not aborted.
+   *
+   * @generated from enum value: STUCK_REASON_STREAM_TIMED_OUT = 8;
+   */
+  STREAM_TIMED_OUT = 8,
+
+  /**
+   * STUCK_REASON_NO_PENDING_TOOL_CALLS means the thread awaits tool results but none of its tool
+   * calls is pending, so no outcome will continue it (B19).
+   *
+   * @generated from enum value: STUCK_REASON_NO_PENDING_TOOL_CALLS = 9;
+   */
+  NO_PENDING_TOOL_CALLS = 9,
+
+  /**
+   * STUCK_REASON_TOOL_NOT_CLAIMED means a tool call's attempt was handed to the runners but no
+   * runner has reported taking it for longer than the runner silence limit (60 s), e.g. no
+   * runner serves the tool.
+   *
+   * @generated from enum value: STUCK_REASON_TOOL_NOT_CLAIMED = 10;
+   */
+  TOOL_NOT_CLAIMED = 10,
+
+  /**
+   * STUCK_REASON_JOB_FAILING means the job that moves the thread or tool call on (its turn, its
+   * retry, its dispatch or its deadline) failed or lost its lease at least 3 times in a row.
+   *
+   * @generated from enum value: STUCK_REASON_JOB_FAILING = 11;
+   */
+  JOB_FAILING = 11,
 }
 
 /**
@@ -424,8 +481,14 @@ export const AdminService: GenService<{
     output: typeof ResumePendingToolExecutionsResponseSchema;
   },
   /**
-   * ForceFailThread fails a thread now: its turn is aborted, pending tool calls fail and a
-   * pending retry is cancelled (X10).
+   * ForceFailThread fails a thread now, whatever its status (X10): its open streams are aborted
+   * with reason "forced" (the turn running them, on any replica, stops and can write nothing
+   * more), its pending tool calls fail, a pending retry and the thread's timers are cancelled,
+   * and the thread becomes FAILED with a ThreadFailure of kind ERROR_KIND_FORCED carrying the
+   * operator's reason. Watchers see each change. Messages queued with on_busy stay queued for
+   * the next SendMessage or ResumeThread. A thread already failed with kind ERROR_KIND_FORCED is
+   * returned unchanged, so a retried call is harmless; a thread that failed for another reason is
+   * failed again with kind ERROR_KIND_FORCED. Unknown thread: NOT_FOUND.
    *
    * @generated from rpc durable_agents.v1.AdminService.ForceFailThread
    */
@@ -435,7 +498,15 @@ export const AdminService: GenService<{
     output: typeof ForceFailThreadResponseSchema;
   },
   /**
-   * RequeueToolCall dispatches a pending tool call again as a new attempt (X10).
+   * RequeueToolCall dispatches a pending sync tool call again now (X10). An attempt already
+   * handed to the runners is superseded by a new one: attempt becomes attempt + 1 (max_attempts
+   * is raised to it when needed, so its failure is final unless the tool's retry policy allows
+   * more), the runner holding the previous attempt is asked to cancel it, and whatever that
+   * attempt reports later is ignored. An attempt still waiting for its dispatch (a scheduled
+   * retry) is dispatched now as it is. The deadline is unchanged (SetToolCallTimeout moves it).
+   * Unknown thread or call: NOT_FOUND; a call that is not pending: FAILED_PRECONDITION
+   * (TOOL_CALL_NOT_PENDING); an async call, whose result arrives through AddToolResult or
+   * AddToolError: FAILED_PRECONDITION (TOOL_CALL_ASYNC).
    *
    * @generated from rpc durable_agents.v1.AdminService.RequeueToolCall
    */
@@ -445,7 +516,9 @@ export const AdminService: GenService<{
     output: typeof RequeueToolCallResponseSchema;
   },
   /**
-   * ListStuck lists threads and tool calls whose owner or heartbeat is gone (X10).
+   * ListStuck lists threads and tool calls whose owner or heartbeat is gone, or whose next step
+   * is overdue, each with the reason (X10). It only reads: what it lists may have moved on by
+   * the time the caller acts, and ForceFailThread and RequeueToolCall check again.
    *
    * @generated from rpc durable_agents.v1.AdminService.ListStuck
    */

@@ -1,25 +1,27 @@
 // Version 1: every table of DESIGN §4 with the indexes its queries (../*.ts) use. Rows a thread
-// owns reference it with ON DELETE CASCADE, so deleting the thread removes them (B21).
+// owns reference it with ON DELETE CASCADE, so deleting the thread removes them (B21). Columns take
+// the dialect's types (store-dialect.ts): byte-ordered text, so ids sort alike on SQLite and
+// PostgreSQL, and 64-bit integers.
 import type { Migration } from "./migration.js";
 
 export const initialSchema: Migration = {
   version: 1,
   name: "initial_schema",
-  async up(db, { json, boolean, millis }) {
+  async up(db, { text, integer, json, boolean, millis }) {
     await db.schema
       .createTable("threads")
-      .addColumn("thread_id", "text", (column) => column.primaryKey())
-      .addColumn("agent", "text", (column) => column.notNull())
-      .addColumn("owner", "text")
-      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("thread_id", text, (column) => column.primaryKey())
+      .addColumn("agent", text, (column) => column.notNull())
+      .addColumn("owner", text)
+      .addColumn("status", text, (column) => column.notNull())
       .addColumn("stop_signal", boolean, (column) => column.notNull())
-      .addColumn("active_stream_id", "text")
+      .addColumn("active_stream_id", text)
       .addColumn("continue_flag", boolean, (column) => column.notNull())
       .addColumn("retry_state", json)
       .addColumn("failure", json)
-      .addColumn("seq", "integer", (column) => column.notNull())
-      .addColumn("version", "integer", (column) => column.notNull())
-      .addColumn("loop_turn_count", "integer", (column) => column.notNull())
+      .addColumn("seq", integer, (column) => column.notNull())
+      .addColumn("version", integer, (column) => column.notNull())
+      .addColumn("loop_turn_count", integer, (column) => column.notNull())
       .addColumn("usage", json, (column) => column.notNull())
       .addColumn("metadata", json, (column) => column.notNull())
       .addColumn("created_at", millis, (column) => column.notNull())
@@ -40,15 +42,15 @@ export const initialSchema: Migration = {
 
     await db.schema
       .createTable("messages")
-      .addColumn("thread_id", "text", (column) =>
+      .addColumn("thread_id", text, (column) =>
         column.notNull().references("threads.thread_id").onDelete("cascade"),
       )
-      .addColumn("message_id", "text", (column) => column.notNull())
-      .addColumn("position", "integer", (column) => column.notNull())
-      .addColumn("role", "text", (column) => column.notNull())
+      .addColumn("message_id", text, (column) => column.notNull())
+      .addColumn("position", integer, (column) => column.notNull())
+      .addColumn("role", text, (column) => column.notNull())
       .addColumn("parts", json, (column) => column.notNull())
       .addColumn("metadata", json)
-      .addColumn("committed_seq", "integer", (column) => column.notNull())
+      .addColumn("committed_seq", integer, (column) => column.notNull())
       .addColumn("usage", json)
       .addColumn("created_at", millis, (column) => column.notNull())
       .addPrimaryKeyConstraint("messages_pk", ["thread_id", "message_id"])
@@ -63,17 +65,17 @@ export const initialSchema: Migration = {
 
     await db.schema
       .createTable("streams")
-      .addColumn("stream_id", "text", (column) => column.primaryKey())
-      .addColumn("thread_id", "text", (column) =>
+      .addColumn("stream_id", text, (column) => column.primaryKey())
+      .addColumn("thread_id", text, (column) =>
         column.notNull().references("threads.thread_id").onDelete("cascade"),
       )
-      .addColumn("kind", "text", (column) => column.notNull())
-      .addColumn("seq", "integer", (column) => column.notNull())
-      .addColumn("status", "text", (column) => column.notNull())
-      .addColumn("lock_id", "text")
+      .addColumn("kind", text, (column) => column.notNull())
+      .addColumn("seq", integer, (column) => column.notNull())
+      .addColumn("status", text, (column) => column.notNull())
+      .addColumn("lock_id", text)
       .addColumn("heartbeat_at", millis)
-      .addColumn("abort_reason", "text")
-      .addColumn("delta_count", "integer", (column) => column.notNull())
+      .addColumn("abort_reason", text)
+      .addColumn("delta_count", integer, (column) => column.notNull())
       .addColumn("created_at", millis, (column) => column.notNull())
       .addColumn("ended_at", millis)
       .execute();
@@ -87,16 +89,16 @@ export const initialSchema: Migration = {
 
     await db.schema
       .createTable("deltas")
-      .addColumn("stream_id", "text", (column) =>
+      .addColumn("stream_id", text, (column) =>
         column.notNull().references("streams.stream_id").onDelete("cascade"),
       )
-      .addColumn("delta_seq", "integer", (column) => column.notNull())
-      .addColumn("thread_id", "text", (column) =>
+      .addColumn("delta_seq", integer, (column) => column.notNull())
+      .addColumn("thread_id", text, (column) =>
         column.notNull().references("threads.thread_id").onDelete("cascade"),
       )
-      .addColumn("stream_seq", "integer", (column) => column.notNull())
-      .addColumn("message_id", "text", (column) => column.notNull())
-      .addColumn("message_seq", "integer", (column) => column.notNull())
+      .addColumn("stream_seq", integer, (column) => column.notNull())
+      .addColumn("message_id", text, (column) => column.notNull())
+      .addColumn("message_seq", integer, (column) => column.notNull())
       .addColumn("chunks", json, (column) => column.notNull())
       .addColumn("created_at", millis, (column) => column.notNull())
       .addPrimaryKeyConstraint("deltas_pk", ["stream_id", "delta_seq"])
@@ -111,25 +113,25 @@ export const initialSchema: Migration = {
 
     await db.schema
       .createTable("tool_calls")
-      .addColumn("thread_id", "text", (column) =>
+      .addColumn("thread_id", text, (column) =>
         column.notNull().references("threads.thread_id").onDelete("cascade"),
       )
-      .addColumn("tool_call_id", "text", (column) => column.notNull())
-      .addColumn("tool_name", "text", (column) => column.notNull())
-      .addColumn("kind", "text", (column) => column.notNull())
+      .addColumn("tool_call_id", text, (column) => column.notNull())
+      .addColumn("tool_name", text, (column) => column.notNull())
+      .addColumn("kind", text, (column) => column.notNull())
       .addColumn("args", json, (column) => column.notNull())
-      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("status", text, (column) => column.notNull())
       .addColumn("result", json)
-      .addColumn("error", "text")
-      .addColumn("attempt", "integer", (column) => column.notNull())
-      .addColumn("max_attempts", "integer", (column) => column.notNull())
-      .addColumn("last_error", "text")
+      .addColumn("error", text)
+      .addColumn("attempt", integer, (column) => column.notNull())
+      .addColumn("max_attempts", integer, (column) => column.notNull())
+      .addColumn("last_error", text)
       .addColumn("next_retry_at", millis)
       .addColumn("deadline_at", millis)
-      .addColumn("runner_id", "text")
+      .addColumn("runner_id", text)
       .addColumn("last_heartbeat_at", millis)
-      .addColumn("execution_state", "text", (column) => column.notNull())
-      .addColumn("message_id", "text", (column) => column.notNull())
+      .addColumn("execution_state", text, (column) => column.notNull())
+      .addColumn("message_id", text, (column) => column.notNull())
       .addColumn("created_at", millis, (column) => column.notNull())
       .addColumn("updated_at", millis, (column) => column.notNull())
       .addPrimaryKeyConstraint("tool_calls_pk", ["thread_id", "tool_call_id"])
@@ -155,12 +157,12 @@ export const initialSchema: Migration = {
 
     await db.schema
       .createTable("queued_messages")
-      .addColumn("thread_id", "text", (column) =>
+      .addColumn("thread_id", text, (column) =>
         column.notNull().references("threads.thread_id").onDelete("cascade"),
       )
-      .addColumn("queue_position", "integer", (column) => column.notNull())
-      .addColumn("message_id", "text", (column) => column.notNull())
-      .addColumn("role", "text", (column) => column.notNull())
+      .addColumn("queue_position", integer, (column) => column.notNull())
+      .addColumn("message_id", text, (column) => column.notNull())
+      .addColumn("role", text, (column) => column.notNull())
       .addColumn("parts", json, (column) => column.notNull())
       .addColumn("metadata", json)
       .addColumn("usage", json)
@@ -171,29 +173,29 @@ export const initialSchema: Migration = {
 
     await db.schema
       .createTable("tools")
-      .addColumn("name", "text", (column) => column.primaryKey())
-      .addColumn("description", "text", (column) => column.notNull())
+      .addColumn("name", text, (column) => column.primaryKey())
+      .addColumn("description", text, (column) => column.notNull())
       .addColumn("input_schema", json, (column) => column.notNull())
-      .addColumn("kind", "text", (column) => column.notNull())
+      .addColumn("kind", text, (column) => column.notNull())
       .addColumn("retry", json)
       .addColumn("timeout_ms", millis)
-      .addColumn("runner_id", "text")
+      .addColumn("runner_id", text)
       .addColumn("registered_at", millis, (column) => column.notNull())
       .execute();
 
     await db.schema
       .createTable("jobs")
-      .addColumn("job_id", "text", (column) => column.primaryKey())
-      .addColumn("type", "text", (column) => column.notNull())
-      .addColumn("thread_id", "text", (column) =>
+      .addColumn("job_id", text, (column) => column.primaryKey())
+      .addColumn("type", text, (column) => column.notNull())
+      .addColumn("thread_id", text, (column) =>
         column.references("threads.thread_id").onDelete("cascade"),
       )
-      .addColumn("key", "text", (column) => column.notNull())
+      .addColumn("key", text, (column) => column.notNull())
       .addColumn("payload", json, (column) => column.notNull())
       .addColumn("run_at", millis, (column) => column.notNull())
-      .addColumn("lease_owner", "text")
+      .addColumn("lease_owner", text)
       .addColumn("lease_until", millis)
-      .addColumn("failed_runs", "integer", (column) => column.notNull())
+      .addColumn("failed_runs", integer, (column) => column.notNull())
       .addColumn("created_at", millis, (column) => column.notNull())
       // scheduleJob replaces a job of the same (type, key): ON CONFLICT needs this constraint.
       .addUniqueConstraint("jobs_type_key", ["type", "key"])

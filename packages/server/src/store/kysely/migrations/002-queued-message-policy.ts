@@ -7,14 +7,14 @@ import type { Migration } from "./migration.js";
 export const queuedMessagePolicy: Migration = {
   version: 2,
   name: "queued_message_policy",
-  async up(db) {
+  async up(db, { text, integer }) {
     await db.schema
       .alterTable("queued_messages")
-      .addColumn("busy_policy", "text", (column) => column.notNull().defaultTo("enqueue"))
+      .addColumn("busy_policy", text, (column) => column.notNull().defaultTo("enqueue"))
       .execute();
     await db.schema
       .alterTable("threads")
-      .addColumn("queued_message_count", "integer", (column) => column.notNull().defaultTo(0))
+      .addColumn("queued_message_count", integer, (column) => column.notNull().defaultTo(0))
       .execute();
   },
 };

@@ -6,8 +6,9 @@ import { ALL_MIGRATIONS } from "./all-migrations.js";
 
 /**
  * Applies the migrations not yet recorded in schema_migrations, all in one transaction: a crash
- * mid-way leaves the schema as it was, and processes starting at once apply each step once (the
- * first holds the write lock, the others then find the steps recorded).
+ * mid-way leaves the schema as it was, and processes starting at once apply each step once: the
+ * first takes the migration lock (SQLite's write lock, PostgreSQL's advisory lock, both held until
+ * the transaction ends) and the others, waiting for it, then find the steps recorded.
  */
 export async function runMigrations(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
   const knownVersion = Math.max(0, ...ALL_MIGRATIONS.map((migration) => migration.version));

@@ -1,6 +1,7 @@
-// Issue #4 acceptance, kill tests (DESIGN §9): a runner SIGKILLed mid-handler, the server killed
-// between the commit of a dispatch and its publish, and NATS restarted mid-conversation. Each
-// asserts the exact final conversation: nothing lost, nothing duplicated.
+// Fault cases of the NATS deployment (issues #4 and #7, DESIGN §9): a runner SIGKILLed
+// mid-handler, the server killed between the commit of a dispatch and its publish, NATS restarted
+// mid-conversation, and NATS down when a tool call is dispatched. Each asserts the exact final
+// conversation: nothing lost, nothing duplicated.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +9,19 @@ import { ThreadStatus, ToolCallStatus } from "@durable-agents/core/proto";
 import { AckPolicy, DeliverPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { connect, nanos } from "@nats-io/transport-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { killAllChildServers, startChildServer } from "../faults/support/child-server.js";
-import { readLines, waitForLines } from "../faults/support/file-lines.js";
+import {
+  deleteStreams,
+  missingNats,
+  type PrivateNats,
+  randomPrefix,
+  sharedNatsUrl,
+  startPrivateNats,
+} from "../integration-nats/support/nats.js";
+import {
+  killAllRunners,
+  type RunnerProcess,
+  startRunner,
+} from "../integration-nats/support/runners.js";
 import { listAllMessages, outline } from "../support/conversation.js";
 import {
   createScriptedModel,
@@ -21,15 +33,9 @@ import {
 } from "../support/scripted-model.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { hasStatus, isIdle, waitForThread } from "../support/wait.js";
-import {
-  deleteStreams,
-  missingNats,
-  type PrivateNats,
-  randomPrefix,
-  sharedNatsUrl,
-  startPrivateNats,
-} from "./support/nats.js";
-import { killAllRunners, type RunnerProcess, startRunner } from "./support/runners.js";
+import { killAllChildServers, startChildServer } from "./support/child-server.js";
+import { faultCase } from "./support/fault-case.js";
+import { readLines, waitForLines } from "./support/file-lines.js";
 
 const missing = await missingNats();
 const skip = missing !== undefined && process.env.CI !== "true";
@@ -54,8 +60,36 @@ async function storedEver(natsUrl: string, stream: string): Promise<number> {
   }
 }
 
+/** The fault cases of this file, as `pnpm test:faults` lists them. */
+const CASES = {
+  runnerKilled: faultCase(
+    23,
+    "nats",
+    "runner SIGKILL mid-handler",
+    "B15 X9 the task is redelivered to another runner and the call completes once",
+  ),
+  killedBetweenCommitAndPublish: faultCase(
+    24,
+    "nats",
+    "server SIGKILL between committing a dispatch and publishing it",
+    "B20 \u00a74 the task is published once after the restart",
+  ),
+  natsRestarted: faultCase(
+    25,
+    "nats",
+    "nats-server restarted mid-conversation",
+    "B20 server and runner reconnect and the conversation completes",
+  ),
+  natsDownAtDispatch: faultCase(
+    26,
+    "nats",
+    "NATS down when a tool call is dispatched, then back",
+    "B6 B20 §4 the dispatch is retried until NATS is back; the call runs once",
+  ),
+};
+
 describe.skipIf(skip)(
-  skip ? `NATS kill tests — SKIPPED: ${missing}` : "NATS kill tests (issue #4, DESIGN §9)",
+  skip ? `NATS fault cases — SKIPPED: ${missing}` : "NATS fault cases (issues #4, #7, DESIGN §9)",
   { timeout: 120_000 },
   () => {
     let dataDir: string;
@@ -84,7 +118,7 @@ describe.skipIf(skip)(
 
     const toolEnv = () => ({ NATS_TEST_TOOL_LOG: toolLog, NATS_TEST_GATE: gate });
 
-    it("B15 X9 a runner SIGKILLed mid-handler: the task is redelivered to another runner and the call completes once", async () => {
+    it(CASES.runnerKilled, async () => {
       const scripted = createScriptedModel((index, call) =>
         index === 0
           ? toolCallReply("call_slow", "slow_step", { label: "survivor" })
@@ -140,7 +174,10 @@ describe.skipIf(skip)(
         `start ${survivorName} ${threadId}:call_slow 1`,
         `done ${survivorName} ${threadId}:call_slow 1`,
       ]);
-      const { toolCall } = await test.toolCalls.getToolCall({ threadId, toolCallId: "call_slow" });
+      const { toolCall } = await test.toolCalls.getToolCall({
+        threadId,
+        toolCallId: "call_slow",
+      });
       expect(toolCall).toMatchObject({
         status: ToolCallStatus.COMPLETED,
         runnerId: survivorName,
@@ -156,7 +193,7 @@ describe.skipIf(skip)(
       ]);
     });
 
-    it("B20 DESIGN §4 the server SIGKILLed between committing a dispatch and publishing it: the task is published after restart", async () => {
+    it(CASES.killedBetweenCommitAndPublish, async () => {
       // NATS is down when the turn commits the tool call and its dispatch job, so the publish
       // cannot leave the process (not even into a socket buffer); the server is then SIGKILLed.
       // Only the committed job (the outbox) can bring the task to a runner.
@@ -207,7 +244,7 @@ describe.skipIf(skip)(
       expect(await storedEver(nats.url, `${prefix.toUpperCase()}_TOOLS`)).toBe(1);
     });
 
-    it("B20 NATS restarted mid-conversation: server and runner reconnect and the conversation completes", async () => {
+    it(CASES.natsRestarted, async () => {
       const nats = await startPrivateNats();
       privateNats = nats;
       const scripted = createScriptedModel(twoStepReply);
@@ -253,6 +290,65 @@ describe.skipIf(skip)(
       expect(readLines(toolLog).filter((line) => line.includes(`${threadId}:call_record`))).toEqual(
         [`runner-a ${threadId}:call_record 1`],
       );
+    });
+    it(CASES.natsDownAtDispatch, async () => {
+      const nats = await startPrivateNats();
+      privateNats = nats;
+      const scripted = createScriptedModel((index, call) =>
+        index === 0
+          ? toolCallReply("call_record", "record_call", { label: "offline" })
+          : textReply(`seen: ${toolResultsSeen(call).join(" | ")}`),
+      );
+      const test = await startTestServer({
+        config: { nats: { url: nats.url, prefix } },
+        agents: [{ name: "recorder", model: scripted.model, tools: ["record_call"] }],
+      });
+      server = test;
+      const runner = await startRunner({
+        natsUrl: nats.url,
+        prefix,
+        name: "runner-a",
+        testTools: true,
+        env: toolEnv(),
+      });
+      await runner.waitForLog("tools registered with a server");
+
+      // The turn records the call and commits its dispatch job while NATS is away: the job's
+      // publish fails, and the job runs again (DESIGN §4: the outbox keeps it) until NATS is back.
+      await nats.stop();
+      const { thread } = await test.threads.createThread({ agent: "recorder", prompt: "go" });
+      const threadId = thread?.threadId ?? "";
+      await waitForThread(test.streams, threadId, hasStatus(ThreadStatus.AWAITING_TOOL_RESULTS));
+      const { toolCall: waiting } = await test.toolCalls.getToolCall({
+        threadId,
+        toolCallId: "call_record",
+      });
+      expect(waiting?.status).toBe(ToolCallStatus.PENDING);
+      expect(readLines(toolLog)).toEqual([]);
+      await nats.start();
+
+      const done = await waitForThread(test.streams, threadId, isIdle, 60_000);
+      expect(done.status).toBe(ThreadStatus.COMPLETED);
+      expect(outline(await listAllMessages(test.threads, threadId))).toEqual([
+        ["user", "text:go"],
+        [
+          "assistant",
+          "tool-record_call:output-available",
+          `text:seen: call_record: ${JSON.stringify({ type: "json", value: { recorded: "offline" } })}`,
+        ],
+      ]);
+      expect(readLines(toolLog)).toEqual([`runner-a ${threadId}:call_record 1`]);
+      const { toolCall } = await test.toolCalls.getToolCall({
+        threadId,
+        toolCallId: "call_record",
+      });
+      expect(toolCall).toMatchObject({
+        status: ToolCallStatus.COMPLETED,
+        runnerId: "runner-a",
+        attempt: 1,
+      });
+      // However often the dispatch was tried, the task was stored once.
+      expect(await storedEver(nats.url, `${prefix.toUpperCase()}_TOOLS`)).toBe(1);
     });
   },
 );

@@ -1,9 +1,10 @@
-// Provider failures injected through a fake OpenAI-compatible HTTP server (DESIGN §9, issue #3):
-// a real server whose agent calls the fake over HTTP through `@ai-sdk/openai-compatible`. Each case
-// asserts the thread's final status, the X8 facts of its failure or retry, how many requests the
-// provider received and how far apart (B9's delays), and the final conversation.
+// Provider failures injected through a fake OpenAI-compatible HTTP server (DESIGN §9, issues #3
+// and #7), on the embedded deployment: a real server whose agent calls the fake over HTTP through
+// `@ai-sdk/openai-compatible`. Each case asserts the thread's final status, the X8 facts of its
+// failure or retry, how many requests the provider received and how far apart (B9's delays), and
+// the final conversation.
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { ErrorKind, type RetryState, ThreadStatus, type Usage } from "@durable-agents/core/proto";
+import { ErrorKind, type RetryState, ThreadStatus } from "@durable-agents/core/proto";
 import type { EngineHooks } from "@durable-agents/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listAllMessages, outline } from "../support/conversation.js";
@@ -19,6 +20,7 @@ import {
   threadStates,
   type WatchRecording,
 } from "../support/watch-recorder.js";
+import { faultCase } from "./support/fault-case.js";
 
 /** Backoff of the test agent: 100 ms, 200 ms, 400 ms…, capped at 1 s, no jitter (exact delays). */
 const INITIAL_DELAY_MS = 100;
@@ -89,6 +91,88 @@ function retriesOf(events: readonly RecordedEvent[]): RetryState[] {
 const timestampMs = (timestamp: { seconds: bigint; nanos: number } | undefined) =>
   timestamp === undefined ? 0 : Number(timestamp.seconds) * 1_000 + timestamp.nanos / 1e6;
 
+/** The fault cases of this file, as `pnpm test:faults` lists them. */
+const CASES = {
+  rateLimitedMs: faultCase(
+    10,
+    "embedded",
+    "429 with retry-after-ms",
+    "B9 B22 X8 retried after that delay, then completes",
+  ),
+  rateLimitedSeconds: faultCase(
+    11,
+    "embedded",
+    "429 with Retry-After in seconds",
+    "B9 B22 retried after that delay, then completes",
+  ),
+  stopWhileRetryWaits: faultCase(
+    12,
+    "embedded",
+    "429, then messages and StopThread while the retry waits",
+    "B10 B11 messages refused, the stop cancels the retry, a resume answers once",
+  ),
+  serverErrorsThenSuccess: faultCase(
+    13,
+    "embedded",
+    "500 on 3 attempts, then success",
+    "B9 B22 retried 3 times after backoff, then completes once",
+  ),
+  serverErrorsExhausted: faultCase(
+    14,
+    "embedded",
+    "500 on all 3 attempts",
+    "B9 B22 X8 FAILED as PROVIDER_5XX 3/3 after backoff",
+  ),
+  resetBeforeResponse: faultCase(
+    15,
+    "embedded",
+    "connection reset before the response",
+    "B9 B22 retried as NETWORK, then completes",
+  ),
+  resetMidStream: faultCase(
+    16,
+    "embedded",
+    "connection reset mid-stream after output",
+    "B9 X8 FAILED with output_emitted, no retry; a resume answers once",
+  ),
+  unauthorized: faultCase(
+    17,
+    "embedded",
+    "401",
+    "B9 B22 X8 FAILED at once as AUTH, needing explicit handling",
+  ),
+  contextOverflow: faultCase(
+    18,
+    "embedded",
+    "context overflow (400 context_length_exceeded)",
+    "B9 B22 X8 FAILED at once as CONTEXT_OVERFLOW",
+  ),
+  hookFails5xx: faultCase(
+    19,
+    "embedded",
+    "500 with a classify hook that fails it",
+    "B9 FAILED at once as the hook's AUTH",
+  ),
+  hookRetries401: faultCase(
+    20,
+    "embedded",
+    "401 with a classify hook that retries it",
+    "B9 retried after the hook's delay, then completes",
+  ),
+  hookDelayWins: faultCase(
+    21,
+    "embedded",
+    "429 with Retry-After and a classify hook delay",
+    "B9 the hook's delay wins, then completes",
+  ),
+  retriesDisabled: faultCase(
+    22,
+    "embedded",
+    "429 with retries disabled",
+    "B9 X8 FAILED at once as RATE_LIMITED 1/1",
+  ),
+};
+
 describe("provider faults through a fake OpenAI-compatible server (§9)", () => {
   let fake: FakeOpenAI;
   let test: TestServer | undefined;
@@ -114,7 +198,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
         agents: [
           { name: "faulty", model: "fake:gpt-test", retry: RETRY },
           { name: "no-retry", model: "fake:gpt-test", retry: { enabled: false } },
-          { name: "tooled", model: "fake:gpt-test", retry: RETRY, tools: ["get_weather"] },
+          { name: "patient", model: "fake:gpt-test", retry: { ...RETRY, maxAttempts: 4 } },
         ],
       },
       hooks,
@@ -132,147 +216,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     return { threadId, events: recording.events, recording };
   }
 
-  it("B24 streams a multi-chunk answer intact and records usage on the message and the thread", async () => {
-    const server = await start();
-    fake.plan(
-      {
-        stream: ["Hel", "lo, ", "wor", "ld!"],
-        usage: {
-          prompt_tokens: 12,
-          completion_tokens: 7,
-          prompt_tokens_details: { cached_tokens: 4 },
-          completion_tokens_details: { reasoning_tokens: 2 },
-        },
-      },
-      { stream: ["Second ", "answer."], usage: { prompt_tokens: 30, completion_tokens: 3 } },
-    );
-    const { threadId, recording } = await converse(server, "hi");
-    const first = await waitForThread(server.streams, threadId, isIdle);
-    expect(first.status).toBe(ThreadStatus.COMPLETED);
-    // Watchers got the four SSE chunks' text whole, in order.
-    await recording.until(
-      (seen) => streamedText(deltaEvents(seen)) === "Hello, world!",
-      "the streamed answer",
-      2_000,
-    );
-    await server.threads.sendMessage({ threadId, content: { case: "prompt", value: "again" } });
-    const done = await waitForThread(
-      server.streams,
-      threadId,
-      (thread) => isIdle(thread) && thread.seq === 2n,
-    );
-    expect(done.status).toBe(ThreadStatus.COMPLETED);
-
-    expect(outline(await listAllMessages(server.threads, threadId))).toEqual([
-      ["user", "text:hi"],
-      ["assistant", "text:Hello, world!"],
-      ["user", "text:again"],
-      ["assistant", "text:Second answer."],
-    ]);
-    // The provider was called as the OpenAI API expects: streamed, usage asked for, the
-    // conversation so far in order.
-    expect(fake.requests).toHaveLength(2);
-    expect(fake.requests[1]?.body).toMatchObject({
-      model: "gpt-test",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [
-        { role: "user", content: "hi" },
-        { role: "assistant", content: "Hello, world!" },
-        { role: "user", content: "again" },
-      ],
-    });
-
-    const { messages } = await server.threads.listMessages({ threadId });
-    const usageOf = (usage: Usage | undefined) => ({
-      inputTokens: usage?.inputTokens,
-      outputTokens: usage?.outputTokens,
-      totalTokens: usage?.totalTokens,
-      reasoningTokens: usage?.reasoningTokens,
-      cachedInputTokens: usage?.cachedInputTokens,
-    });
-    expect(messages.map((message) => usageOf(message.usage))).toEqual([
-      usageOf(undefined),
-      {
-        inputTokens: 12n,
-        outputTokens: 7n,
-        totalTokens: 19n,
-        reasoningTokens: 2n,
-        cachedInputTokens: 4n,
-      },
-      usageOf(undefined),
-      {
-        inputTokens: 30n,
-        outputTokens: 3n,
-        totalTokens: 33n,
-        reasoningTokens: 0n,
-        cachedInputTokens: 0n,
-      },
-    ]);
-    const { thread } = await server.threads.getThread({ threadId });
-    expect(usageOf(thread?.usage)).toEqual({
-      inputTokens: 42n,
-      outputTokens: 10n,
-      totalTokens: 52n,
-      reasoningTokens: 2n,
-      cachedInputTokens: 4n,
-    });
-  });
-
-  it("B6 B15 B7 runs a tool call streamed in delta.tool_calls and sends its result back", async () => {
-    const server = await start();
-    fake.plan(
-      {
-        stream: [],
-        toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"location":"Oslo"}' }],
-        usage: { prompt_tokens: 20, completion_tokens: 5 },
-      },
-      { stream: ["Sunny, ", "22°C."], usage: { prompt_tokens: 40, completion_tokens: 4 } },
-    );
-    const { threadId } = await converse(server, "weather?", "tooled");
-    const done = await waitForThread(server.streams, threadId, isIdle);
-
-    expect(done.status).toBe(ThreadStatus.COMPLETED);
-    const messages = await listAllMessages(server.threads, threadId);
-    expect(outline(messages)).toEqual([
-      ["user", "text:weather?"],
-      ["assistant", "tool-get_weather:output-available", "text:Sunny, 22°C."],
-    ]);
-    expect(messages[1]?.parts.find((part) => part.type === "tool-get_weather")).toMatchObject({
-      toolCallId: "call_1",
-      input: { location: "Oslo" },
-      output: { weather: "sunny", temperature: 22 },
-    });
-    // The first request offered the tool; the second carried the call and its result.
-    expect(fake.requests).toHaveLength(2);
-    expect(fake.requests[0]?.body).toMatchObject({
-      tools: [{ type: "function", function: { name: "get_weather" } }],
-    });
-    expect(fake.requests[1]?.body).toMatchObject({
-      messages: [
-        { role: "user", content: "weather?" },
-        {
-          role: "assistant",
-          tool_calls: [
-            {
-              id: "call_1",
-              type: "function",
-              function: { name: "get_weather", arguments: '{"location":"Oslo"}' },
-            },
-          ],
-        },
-        {
-          role: "tool",
-          tool_call_id: "call_1",
-          content: JSON.stringify({ weather: "sunny", temperature: 22 }),
-        },
-      ],
-    });
-    // B24: both model responses of the loop count.
-    expect(done.usage).toMatchObject({ inputTokens: 60n, outputTokens: 9n, totalTokens: 69n });
-  });
-
-  it("B9 B22 X8 retries a 429 after its retry-after-ms, then completes", async () => {
+  it(CASES.rateLimitedMs, async () => {
     const server = await start();
     fake.plan(rateLimited({ "retry-after-ms": "300" }), { stream: ["After ", "the wait."] });
     const { threadId, events } = await converse(server, "hi");
@@ -308,7 +252,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     ]);
   });
 
-  it("B9 B22 retries a 429 after its retry-after in seconds", async () => {
+  it(CASES.rateLimitedSeconds, async () => {
     const server = await start();
     fake.plan(rateLimited({ "retry-after": "1" }), { stream: ["Done."] });
     const { threadId, events } = await converse(server, "hi");
@@ -326,7 +270,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     ]);
   });
 
-  it("B10 B11 refuses messages while a retry is pending; StopThread cancels the retry", async () => {
+  it(CASES.stopWhileRetryWaits, async () => {
     const server = await start();
     const retryAfterMs = 1_000;
     fake.plan(rateLimited({ "retry-after-ms": String(retryAfterMs) }), {
@@ -384,7 +328,40 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     ]);
   });
 
-  it("B9 B22 X8 fails after three 500s with backoff between them (PROVIDER_5XX, 3/3)", async () => {
+  it(CASES.serverErrorsThenSuccess, async () => {
+    const server = await start();
+    fake.plan(serverError, serverError, serverError, { stream: ["Fourth ", "time ", "lucky."] });
+    const { threadId, events } = await converse(server, "hi", "patient");
+    const done = await waitForThread(server.streams, threadId, isIdle);
+
+    expect(done.status).toBe(ThreadStatus.COMPLETED);
+    expect(done.retryState).toBeUndefined();
+    expect(done.failure).toBeUndefined();
+    expect(fake.requests).toHaveLength(4);
+    // Exponential backoff without jitter: 100 ms, 200 ms, then 400 ms.
+    const gaps = fake.gapsMs();
+    expect(gaps).toHaveLength(3);
+    for (const [index, gap] of gaps.entries()) {
+      expect(gap).toBeGreaterThanOrEqual(INITIAL_DELAY_MS * 2 ** index);
+      expect(gap).toBeLessThan(INITIAL_DELAY_MS * 2 ** index + LATENESS_MS);
+    }
+    expect(
+      retriesOf(events).map((retry) => [retry.attempt, retry.maxAttempts, retry.kind]),
+    ).toEqual([
+      [1, 4, ErrorKind.PROVIDER_5XX],
+      [2, 4, ErrorKind.PROVIDER_5XX],
+      [3, 4, ErrorKind.PROVIDER_5XX],
+    ]);
+    // The failed attempts left nothing behind: one answer, written once.
+    const messages = await listAllMessages(server.threads, threadId);
+    expect(outline(messages)).toEqual([
+      ["user", "text:hi"],
+      ["assistant", "text:Fourth time lucky."],
+    ]);
+    expect(messages[1]?.parts.filter((part) => part.type === "step-start")).toHaveLength(1);
+  });
+
+  it(CASES.serverErrorsExhausted, async () => {
     const server = await start();
     fake.plan(serverError, serverError, serverError);
     const { threadId, events } = await converse(server, "hi");
@@ -419,7 +396,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     expect(outline(await listAllMessages(server.threads, threadId))).toEqual([["user", "text:hi"]]);
   });
 
-  it("B9 B22 retries a connection reset before the response as NETWORK, then completes", async () => {
+  it(CASES.resetBeforeResponse, async () => {
     const server = await start();
     fake.plan({ resetBeforeResponse: true }, { stream: ["Back ", "again."] });
     const { threadId, events } = await converse(server, "hi");
@@ -446,7 +423,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     ]);
   });
 
-  it("B9 X8 fails without retry when the connection resets after output was streamed", async () => {
+  it(CASES.resetMidStream, async () => {
     const server = await start();
     fake.plan({ stream: ["Partial ", "answer"], resetAfterChunks: 1 }, { stream: ["Whole."] });
     const { threadId, events, recording } = await converse(server, "hi");
@@ -485,7 +462,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     ]);
   });
 
-  it("B9 B22 X8 fails a 401 at once as AUTH, needing explicit handling", async () => {
+  it(CASES.unauthorized, async () => {
     const server = await start();
     fake.plan(unauthorized);
     const { threadId, events } = await converse(server, "hi");
@@ -506,7 +483,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     expect(outline(await listAllMessages(server.threads, threadId))).toEqual([["user", "text:hi"]]);
   });
 
-  it("B9 B22 X8 fails a context overflow at once as CONTEXT_OVERFLOW", async () => {
+  it(CASES.contextOverflow, async () => {
     const server = await start();
     fake.plan(contextOverflow);
     const { threadId, events } = await converse(server, "hi");
@@ -527,7 +504,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     expect(outline(await listAllMessages(server.threads, threadId))).toEqual([["user", "text:hi"]]);
   });
 
-  it("B9 a classify hook fails a 500 as AUTH instead of retrying it", async () => {
+  it(CASES.hookFails5xx, async () => {
     const seen: string[] = [];
     const server = await start({
       classify: ({ kind }) => {
@@ -553,7 +530,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     expect(outline(await listAllMessages(server.threads, threadId))).toEqual([["user", "text:hi"]]);
   });
 
-  it("B9 a classify hook retries a 401 after its own delay", async () => {
+  it(CASES.hookRetries401, async () => {
     const hookDelayMs = 250;
     const server = await start({
       classify: ({ kind }) =>
@@ -583,7 +560,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     ]);
   });
 
-  it("B9 a classify hook's delay wins over the provider's Retry-After", async () => {
+  it(CASES.hookDelayWins, async () => {
     const hookDelayMs = 150;
     const retryAfterMs = 5_000;
     const server = await start({
@@ -609,7 +586,7 @@ describe("provider faults through a fake OpenAI-compatible server (§9)", () => 
     ]);
   });
 
-  it("B9 X8 with retries disabled a 429 fails at once (1/1)", async () => {
+  it(CASES.retriesDisabled, async () => {
     const errorHookCalls: { kind: string; attempt: number; maxAttempts: number }[] = [];
     const server = await start({
       onError: ({ kind, attempt, maxAttempts }) => {
