@@ -2,10 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../test-support/test-database.js";
 import { threadRecord } from "./conformance/fixtures.js";
 import { createStore, parseStoreUrl } from "./create-store.js";
 import { isInvalidStoreUrlError } from "./errors.js";
-import { createTestDatabase } from "./postgres/test-database.js";
 import type { Store } from "./store.js";
 
 describe("createStore", () => {

@@ -4,14 +4,14 @@
 import { createServer, type Server, Socket } from "node:net";
 import { Client } from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { type PrivatePostgres, startPrivatePostgres } from "../../test-support/private-postgres.js";
+import { createTestDatabase, type TestDatabase } from "../../test-support/test-database.js";
 import { messageRecord, newJob, T0, threadRecord } from "../conformance/fixtures.js";
 import { rejectionOf } from "../conformance/seed.js";
 import { isStoreUnavailableError } from "../errors.js";
 import type { ThreadRecord } from "../records.js";
 import type { Store, StoreTransaction } from "../store.js";
 import { createPostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
-import { type PrivatePostgres, startPrivatePostgres } from "./private-postgres.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve = () => {};

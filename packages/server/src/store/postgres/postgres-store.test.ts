@@ -1,10 +1,10 @@
 import { Client, types } from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test-support/test-database.js";
 import { T0, threadRecord, toolCallRecord, toolDefinition } from "../conformance/fixtures.js";
 import { describeStoreConformance } from "../conformance/store-conformance.js";
 import type { Store } from "../store.js";
 import { createPostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 async function openMigrated(options: PostgresStoreOptions): Promise<Store> {
   const store = createPostgresStore(options);
