@@ -132,6 +132,49 @@ describe("stopping and busy threads", () => {
     expect(fullAnswer.startsWith(partial)).toBe(true);
   });
 
+  it("B12 X2 a thread resumed before its stopped turn saved the partial answers once, without that partial", async () => {
+    const release = createGate();
+    const { server } = await startScripted((index) =>
+      index === 0
+        ? {
+            parts: [
+              { type: "text-start", id: "t1" },
+              { type: "text-delta", id: "t1", delta: "partial " },
+            ],
+            ignoreAbortUntil: release.promise,
+          }
+        : textReply("the whole answer"),
+    );
+    const { thread } = await server.threads.createThread({ agent: "scripted" });
+    const threadId = thread?.threadId ?? "";
+    const recording = await watch(threadId);
+    await server.threads.sendMessage({ threadId, content: prompt("question") });
+    await recording.until((events) => deltaEvents(events).length > 0, "the first delta");
+
+    // The stop lands while the model keeps streaming: the stopped turn has not saved its partial,
+    // so the user's message is still the last one and ResumeThread restarts the thread (B12).
+    await server.threads.stopThread({ threadId });
+    const resumed = await server.threads.resumeThread({ threadId });
+    expect(resumed.thread?.status).toBe(ThreadStatus.STREAMING);
+    await waitForThread(server.streams, threadId, isIdle);
+    release.open();
+    const stoppedTurnEnded = await recording.until(
+      (events) =>
+        streamStateEvents(events).some(
+          (state) => state.streamSeq === 1n && state.status === StreamStatus.ABORTED,
+        ),
+      "the stopped turn's end",
+    );
+    expect(stoppedTurnEnded.length).toBeGreaterThan(0);
+    // The stopped turn's late partial must not follow (or be continued by) the new answer.
+    const done = await waitForThread(server.streams, threadId, isIdle);
+    expect(done.status).toBe(ThreadStatus.COMPLETED);
+    expect(outline(await listAllMessages(server.threads, threadId))).toEqual([
+      ["user", "text:question"],
+      ["assistant", "text:the whole answer"],
+    ]);
+  });
+
   it("B11 B19 an async tool completing on a stopped thread keeps it stopped", async () => {
     test = await startTestServer();
     const { thread } = await test.threads.createThread({ agent: "demo", prompt: "please approve" });

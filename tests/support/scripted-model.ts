@@ -17,6 +17,11 @@ export interface ScriptedReply {
   holdUntil?: Promise<unknown>;
   /** @default "stop", or "tool-calls" when the parts hold a tool call */
   finishReason?: "stop" | "tool-calls";
+  /**
+   * Like a provider slow to notice an abort: the response ignores the call's abort signal until
+   * this settles, then ends as aborted (or finishes, when it was not aborted).
+   */
+  ignoreAbortUntil?: Promise<unknown>;
 }
 
 export interface ScriptedModel {
@@ -97,9 +102,11 @@ export function createScriptedModel(
           const onAbort = () => {
             if (signal !== undefined) controller.error(abortError(signal));
           };
-          signal?.addEventListener("abort", onAbort, { once: true });
           controller.enqueue({ type: "stream-start", warnings: [] });
           for (const part of scripted.parts) controller.enqueue(part);
+          if (scripted.ignoreAbortUntil !== undefined) await scripted.ignoreAbortUntil;
+          if (signal?.aborted) return onAbort();
+          signal?.addEventListener("abort", onAbort, { once: true });
           if (scripted.holdUntil !== undefined) {
             const aborted = new Promise<void>((resolve) => {
               signal?.addEventListener("abort", () => resolve(), { once: true });

@@ -210,8 +210,19 @@ export async function saveStoppedTurn(context: EngineContext, turn: FinishedTurn
     const stream = await tx.getStream(turn.stream.streamId);
     if (current === undefined || stream === undefined || stream.lockId !== turn.lockId) return;
     if (stream.status !== "aborted" || stream.abortReason !== "stopSignal") return;
+    // The thread was restarted (ResumeThread, SendMessage) before this partial could be saved: a
+    // newer turn answers the conversation now, so the partial would land after its user message,
+    // or be continued by that turn as its own (B12: a restart answers the user's last message).
+    const newerTurn = (await tx.listStreams(current.threadId)).some(
+      (other) => other.kind === "turn" && other.seq > stream.seq,
+    );
     const message = turn.outcome.responseMessage;
-    if (message !== undefined && hasContent(message)) {
+    if (newerTurn) {
+      context.logger.info(
+        { threadId: current.threadId, streamId: stream.streamId },
+        "stopped turn's partial answer dropped: the thread was restarted first",
+      );
+    } else if (message !== undefined && hasContent(message)) {
       await saveTurnMessage(context, tx, changes, turn, message, current.version, null);
     }
     await runQueuedAfterInterrupt(context, tx, changes, current);
