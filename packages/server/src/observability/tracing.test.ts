@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { trace } from "@opentelemetry/api";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTracing, traceContextOfPayload, withTraceContext } from "./tracing.js";
 
 const CALLER = {
@@ -38,6 +39,33 @@ describe("createTracing without an SDK (the API's no-op tracer)", () => {
     expect(tracing.startSpan("root", { kind: "internal", parent: null }).traceContext).toBe(
       undefined,
     );
+  });
+
+  it("enters no AsyncLocalStorage when there is no trace to carry", async () => {
+    // Node 20 runs promise hooks for the whole process once one is entered (a tool loop's 5–7 %).
+    const enter = vi.spyOn(AsyncLocalStorage.prototype, "run");
+    try {
+      const span = tracing.startSpan("rpc SendMessage", { kind: "server", parent: null });
+      const seen = await span.run(() => tracing.run(undefined, async () => tracing.active()));
+      expect(seen).toBeUndefined();
+      expect(enter).not.toHaveBeenCalled();
+    } finally {
+      enter.mockRestore();
+    }
+  });
+
+  it("clears a caller's context for work that carries none", async () => {
+    const rpc = tracing.startSpan("rpc SendMessage", { kind: "server", parent: CALLER });
+    const seen = await rpc.run(async () => {
+      await Promise.resolve();
+      const root = tracing.startSpan("root", { kind: "internal", parent: null });
+      return {
+        job: tracing.run(undefined, () => tracing.active()),
+        root: root.run(() => tracing.active()),
+        after: tracing.active(),
+      };
+    });
+    expect(seen).toEqual({ job: undefined, root: undefined, after: CALLER });
   });
 
   it("reads only a well-formed trace context from a payload", () => {

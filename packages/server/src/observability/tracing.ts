@@ -70,10 +70,22 @@ export interface Tracing {
 export function createTracing(tracer: Tracer = trace.getTracer("durable-agents")): Tracing {
   const storage = new AsyncLocalStorage<Context>();
   const activeContext = () => storage.getStore() ?? ROOT_CONTEXT;
+  const active = () => {
+    const context = storage.getStore();
+    return context === undefined ? undefined : traceContextOf(context);
+  };
+  // Once an AsyncLocalStorage is entered, Node 20 runs its async hooks on every promise of the
+  // process from then on (5–7 % of a tool loop's CPU). A context that carries no trace (no
+  // incoming `traceparent`, a no-op tracer) is only entered when it must replace one that does,
+  // so a server that traces nothing never turns the hooks on; what `active()` and a span's
+  // parent see is the same either way.
+  const enter = <T>(context: Context, carried: TraceContext | undefined, work: () => T): T =>
+    carried === undefined && active() === undefined ? work() : storage.run(context, work);
   return {
-    active: () => traceContextOf(activeContext()),
+    active,
     run(traceContext, work) {
-      return storage.run(contextFromTraceContext(traceContext), work);
+      const context = contextFromTraceContext(traceContext);
+      return enter(context, traceContextOf(context), work);
     },
     startSpan(name, options) {
       const parent =
@@ -86,9 +98,10 @@ export function createTracing(tracer: Tracer = trace.getTracer("durable-agents")
         parent,
       );
       const spanContext = trace.setSpan(parent, span);
+      const traceContext = traceContextOf(spanContext);
       return {
-        traceContext: traceContextOf(spanContext),
-        run: (work) => storage.run(spanContext, work),
+        traceContext,
+        run: (work) => enter(spanContext, traceContext, work),
         fail(error) {
           if (error instanceof Error) span.recordException(error);
           span.setStatus({
