@@ -6,17 +6,14 @@
 // And a recovery sweep (B20) may run at any moment of a turn's start.
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createLocalEventBus } from "../events/local-event-bus.js";
-import { noopMetrics } from "../observability/metrics.js";
-import { createTracing } from "../observability/tracing.js";
 import { streamRecord, T0, threadRecord, toolCallRecord } from "../store/conformance/fixtures.js";
 import { createPostgresStore } from "../store/postgres/postgres-store.js";
 import type { JobRecord } from "../store/records.js";
 import type { Store, StoreTransaction } from "../store/store.js";
+import { createTestEngineContext, createTestTransport } from "../test-support/engine-context.js";
 import { createTestDatabase, type TestDatabase } from "../test-support/test-database.js";
-import type { ToolTask, ToolTransport } from "../transport/tool-transport.js";
+import type { ToolTask } from "../transport/tool-transport.js";
 import type { EngineContext } from "./context.js";
 import { createJobHandlers } from "./job-handlers.js";
 import { dispatchKey, JOB, turnJobKey } from "./jobs.js";
@@ -28,50 +25,21 @@ import { runTurn } from "./turn-runner.js";
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 const NOW = T0 + 3_600_000;
-const SECOND = 1_000;
 const MINUTE = 60_000;
 const LOCK_WAIT_DEADLINE_MS = 10_000;
 const POLL_INTERVAL_MS = 10;
 
 function contextFor(store: Store, dispatched: ToolTask[]): EngineContext {
-  const transport: ToolTransport = {
-    start: async () => {},
-    dispatch: async (task) => {
-      dispatched.push(task);
-    },
-    cancel: async () => {},
-    isExecutingLocally: () => false,
-    isInProcessRunner: () => false,
-    close: async () => {},
-  };
-  return {
-    store,
-    bus: createLocalEventBus(),
-    transport,
+  return createTestEngineContext(store, {
+    transport: createTestTransport({
+      dispatch: async (task) => {
+        dispatched.push(task);
+      },
+    }),
     // No agent: a turn that takes its stream stops right after taking it, before any model call.
-    getAgent: () => undefined,
-    listAgents: () => [],
-    getToolPolicy: async () => undefined,
     now: () => NOW,
-    random: () => 0,
-    newId: () => randomUUID(),
     instanceId: "racing-steps-test",
-    logger: pino({ level: "silent" }),
-    metrics: noopMetrics,
-    tracing: createTracing(),
-    hooks: {},
-    timings: {
-      defaultToolTimeoutMs: 30 * MINUTE,
-      streamCleanupDelayMs: 5 * MINUTE,
-      streamTimeoutMs: 10 * MINUTE,
-      asyncCallbackInitialDelayMs: 5 * SECOND,
-      streamHeartbeatIntervalMs: 30 * SECOND,
-      runnerSilenceLimitMs: MINUTE,
-      stuckGraceMs: MINUTE,
-    },
-    wakeScheduler: () => {},
-    shutdownSignal: new AbortController().signal,
-  };
+  });
 }
 
 function jobRecord(type: string, threadId: string, key: string, payload: JobRecord["payload"]) {

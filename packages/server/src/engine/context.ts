@@ -2,7 +2,13 @@
 // the same engine code (DESIGN §2) and tests can pin the clock and randomness.
 
 import type { LanguageModelV3 } from "@ai-sdk/provider";
-import type { ToolRetryPolicy, TurnRetryOptions } from "@durable-agents/core";
+import {
+  STREAM_CLEANUP_DELAY_MS,
+  STREAM_HEARTBEAT_INTERVAL_MS,
+  STREAM_TIMEOUT_MS,
+  type ToolRetryPolicy,
+  type TurnRetryOptions,
+} from "@durable-agents/core";
 import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
 import type { EngineMetrics } from "../observability/metrics.js";
@@ -81,6 +87,17 @@ export interface EngineTimings {
    */
   stuckGraceMs: number;
 }
+
+/** The timings of DESIGN §6 (B3, B7, B16, B18) and of recovery (B20, X10). */
+export const DEFAULT_ENGINE_TIMINGS: EngineTimings = {
+  defaultToolTimeoutMs: 30 * 60_000,
+  streamCleanupDelayMs: STREAM_CLEANUP_DELAY_MS,
+  streamTimeoutMs: STREAM_TIMEOUT_MS,
+  asyncCallbackInitialDelayMs: 5_000,
+  streamHeartbeatIntervalMs: STREAM_HEARTBEAT_INTERVAL_MS,
+  runnerSilenceLimitMs: 60_000,
+  stuckGraceMs: 60_000,
+};
 
 export interface EngineContext {
   store: Store;

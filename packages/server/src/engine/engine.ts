@@ -11,7 +11,13 @@ import type { ToolDefinitionRecord } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
 import { forceFailThread, requeueToolCall } from "./admin-operations.js";
-import type { AgentDefinition, EngineContext, EngineTimings, ToolPolicy } from "./context.js";
+import {
+  type AgentDefinition,
+  DEFAULT_ENGINE_TIMINGS,
+  type EngineContext,
+  type EngineTimings,
+  type ToolPolicy,
+} from "./context.js";
 import type { EngineHooks } from "./hooks.js";
 import { createIdGenerator } from "./ids.js";
 import { createJobHandlers, RECOVERY_INTERVAL_MS, scheduleRecovery } from "./job-handlers.js";
@@ -167,16 +173,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     metrics: options.metrics ?? noopMetrics,
     tracing: options.tracing ?? createTracing(),
     hooks: options.hooks ?? {},
-    timings: {
-      defaultToolTimeoutMs: 30 * 60_000,
-      streamCleanupDelayMs: 5 * 60_000,
-      streamTimeoutMs: 10 * 60_000,
-      asyncCallbackInitialDelayMs: 5_000,
-      streamHeartbeatIntervalMs: 30_000,
-      runnerSilenceLimitMs: 60_000,
-      stuckGraceMs: 60_000,
-      ...options.timings,
-    },
+    timings: { ...DEFAULT_ENGINE_TIMINGS, ...options.timings },
     wakeScheduler: () => scheduler?.wake(),
     shutdownSignal: shutdown.signal,
   };

@@ -1,19 +1,11 @@
-// RequeueToolCall (X10) against what runs beside it: a scheduler holding the lease of the call's
-// dispatch job (SQLite), and a runner's failure of the superseded attempt arriving while the
-// requeue commits (PostgreSQL, READ COMMITTED: the race needs two real connections). States are
-// seeded into real stores; no engine or scheduler runs, so nothing else moves them.
-import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLocalEventBus } from "../events/local-event-bus.js";
-import { noopMetrics } from "../observability/metrics.js";
-import { createTracing } from "../observability/tracing.js";
 import { T0, threadRecord, toolCallRecord } from "../store/conformance/fixtures.js";
 import { createPostgresStore } from "../store/postgres/postgres-store.js";
 import type { ThreadRecord, ToolCallRecord } from "../store/records.js";
 import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
+import { createTestEngineContext, createTestTransport } from "../test-support/engine-context.js";
 import { createTestDatabase, type TestDatabase } from "../test-support/test-database.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
 import { requeueToolCall } from "./admin-operations.js";
@@ -47,43 +39,16 @@ const WEATHER_POLICY: ToolPolicy = {
 };
 
 function contextFor(store: Store, cancellations: ToolCancellation[]): EngineContext {
-  const transport: ToolTransport = {
-    start: async () => {},
-    dispatch: async () => {},
-    cancel: async (cancellation) => {
-      cancellations.push(cancellation);
-    },
-    isExecutingLocally: () => false,
-    isInProcessRunner: () => false,
-    close: async () => {},
-  };
-  return {
-    store,
-    bus: createLocalEventBus(),
-    transport,
-    getAgent: () => undefined,
-    listAgents: () => [],
+  return createTestEngineContext(store, {
+    transport: createTestTransport({
+      cancel: async (cancellation) => {
+        cancellations.push(cancellation);
+      },
+    }),
     getToolPolicy: async (name) => (name === WEATHER_POLICY.name ? WEATHER_POLICY : undefined),
     now: () => NOW,
-    random: () => 0,
-    newId: () => randomUUID(),
     instanceId: "requeue-test",
-    logger: pino({ level: "silent" }),
-    metrics: noopMetrics,
-    tracing: createTracing(),
-    hooks: {},
-    timings: {
-      defaultToolTimeoutMs: 30 * MINUTE,
-      streamCleanupDelayMs: 5 * MINUTE,
-      streamTimeoutMs: 10 * MINUTE,
-      asyncCallbackInitialDelayMs: 5 * SECOND,
-      streamHeartbeatIntervalMs: 30 * SECOND,
-      runnerSilenceLimitMs: MINUTE,
-      stuckGraceMs: MINUTE,
-    },
-    wakeScheduler: () => {},
-    shutdownSignal: new AbortController().signal,
-  };
+  });
 }
 
 /** A thread awaiting one pending sync call of get_weather, at `call`'s attempt and state. */

@@ -3,11 +3,7 @@
 // seeded state on while the scan reads it; the transport is a stub that only answers which calls
 // this process executes.
 import { randomUUID } from "node:crypto";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createLocalEventBus } from "../events/local-event-bus.js";
-import { noopMetrics } from "../observability/metrics.js";
-import { createTracing } from "../observability/tracing.js";
 import { streamRecord, T0, threadRecord, toolCallRecord } from "../store/conformance/fixtures.js";
 import type {
   JobRecord,
@@ -17,7 +13,7 @@ import type {
 } from "../store/records.js";
 import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { NewJob, Store } from "../store/store.js";
-import type { ToolTransport } from "../transport/tool-transport.js";
+import { createTestEngineContext, createTestTransport } from "../test-support/engine-context.js";
 import type { EngineContext } from "./context.js";
 import { dispatchKey, JOB, toolCallKey, turnJobKey } from "./jobs.js";
 import {
@@ -33,41 +29,14 @@ const SECOND = 1_000;
 const MINUTE = 60_000;
 
 function contextFor(store: Store, executingLocally: ReadonlySet<string>): EngineContext {
-  const transport: ToolTransport = {
-    start: async () => {},
-    dispatch: async () => {},
-    cancel: async () => {},
-    isExecutingLocally: (threadId, toolCallId) => executingLocally.has(`${threadId}/${toolCallId}`),
-    isInProcessRunner: () => false,
-    close: async () => {},
-  };
-  return {
-    store,
-    bus: createLocalEventBus(),
-    transport,
-    getAgent: () => undefined,
-    listAgents: () => [],
-    getToolPolicy: async () => undefined,
+  return createTestEngineContext(store, {
+    transport: createTestTransport({
+      isExecutingLocally: (threadId, toolCallId) =>
+        executingLocally.has(`${threadId}/${toolCallId}`),
+    }),
     now: () => NOW,
-    random: () => 0,
-    newId: () => randomUUID(),
     instanceId: "stuck-test",
-    logger: pino({ level: "silent" }),
-    metrics: noopMetrics,
-    tracing: createTracing(),
-    hooks: {},
-    timings: {
-      defaultToolTimeoutMs: 30 * MINUTE,
-      streamCleanupDelayMs: 5 * MINUTE,
-      streamTimeoutMs: 10 * MINUTE,
-      asyncCallbackInitialDelayMs: 5 * SECOND,
-      streamHeartbeatIntervalMs: 30 * SECOND,
-      runnerSilenceLimitMs: MINUTE,
-      stuckGraceMs: MINUTE,
-    },
-    wakeScheduler: () => {},
-    shutdownSignal: new AbortController().signal,
-  };
+  });
 }
 
 function retryState(nextRetryAt: number): RetryStateRecord {
