@@ -87,6 +87,11 @@ describe("isStreamTimedOut (B3)", () => {
   ])("$name → timedOut=$timedOut", ({ stream, timedOut }) => {
     expect(isStreamTimedOut(stream, now)).toBe(timedOut);
   });
+
+  it("takes a shorter timeout when given one (engine timings)", () => {
+    expect(isStreamTimedOut(streaming(59_999), now, 60_000)).toBe(false);
+    expect(isStreamTimedOut(streaming(60_000), now, 60_000)).toBe(true);
+  });
 });
 
 describe("nextHeartbeatDelayMs (B3 jitter)", () => {

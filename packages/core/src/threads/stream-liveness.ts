@@ -21,12 +21,19 @@ export function isStreamAlive(
   return now - stream.heartbeatAt < aliveThresholdMs;
 }
 
-/** A streaming stream with no heartbeat for {@link STREAM_TIMEOUT_MS} is aborted, "timeout" (B3). */
-export function isStreamTimedOut(stream: StreamSnapshot, now: number): boolean {
+/**
+ * A streaming stream with no heartbeat for `timeoutMs` ({@link STREAM_TIMEOUT_MS} by default) is
+ * aborted, "timeout" (B3).
+ */
+export function isStreamTimedOut(
+  stream: StreamSnapshot,
+  now: number,
+  timeoutMs: number = STREAM_TIMEOUT_MS,
+): boolean {
   if (stream.status !== "streaming" || stream.heartbeatAt === undefined) {
     return false;
   }
-  return now - stream.heartbeatAt >= STREAM_TIMEOUT_MS;
+  return now - stream.heartbeatAt >= timeoutMs;
 }
 
 /**

@@ -126,7 +126,8 @@ export function createJobHandlers(
         // while this transaction waited, and a live or finished stream must not be aborted.
         const stream = await tx.getStream(streamId);
         if (thread === undefined || stream === undefined || stream.status !== "streaming") return;
-        if (!isStreamTimedOut(toStreamSnapshot(stream), context.now())) return;
+        const snapshot = toStreamSnapshot(stream);
+        if (!isStreamTimedOut(snapshot, context.now(), context.timings.streamTimeoutMs)) return;
         await abortStreams(
           context,
           tx,
