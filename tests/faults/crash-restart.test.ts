@@ -19,8 +19,14 @@ import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai.js";
 import { hasStatus, isIdle, waitForThread } from "../support/wait.js";
 import { killAllChildServers, startChildServer } from "./support/child-server.js";
 import { faultCase } from "./support/fault-case.js";
-import { readLines, waitForLines } from "./support/file-lines.js";
-import { fakeAgentConfig, stepperConfig, stepperReplies, words } from "./support/stepper-agent.js";
+import { readLines } from "./support/file-lines.js";
+import {
+  fakeAgentConfig,
+  startStepperInsideTool,
+  stepperConfig,
+  stepperReplies,
+  words,
+} from "./support/stepper-agent.js";
 import { waitForStreamedText } from "./support/streamed-text.js";
 
 const DEADLINE_MS = 20_000;
@@ -125,24 +131,13 @@ describe("crash and restart on the same SQLite file (B2, B3, B20)", { timeout: 9
     const config = stepperConfig(openai);
     const toolLog = join(dataDir, "tool-starts.log");
 
-    const first = await startChildServer({
+    // The turn has ended (awaiting the tool) and the tool's handler has started.
+    const { server: first, threadId } = await startStepperInsideTool({
       store,
       config,
-      env: { CRASH_TOOL_LOG: toolLog, CRASH_TOOL_BLOCK: "1" },
+      toolLog,
+      deadlineMs: DEADLINE_MS,
     });
-    const { thread } = await first.threads.createThread({
-      agent: "stepper",
-      prompt: "record step one",
-    });
-    const threadId = thread?.threadId ?? "";
-    // The turn has ended (awaiting the tool) and the tool's handler has started.
-    await waitForThread(
-      first.streams,
-      threadId,
-      hasStatus(ThreadStatus.AWAITING_TOOL_RESULTS),
-      DEADLINE_MS,
-    );
-    await waitForLines(toolLog, (lines) => lines.length > 0, DEADLINE_MS);
     await first.kill();
 
     const second = await startChildServer({ store, config, env: { CRASH_TOOL_LOG: toolLog } });

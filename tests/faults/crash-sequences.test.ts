@@ -10,15 +10,15 @@ import { BusyPolicy, ThreadStatus, ToolCallStatus } from "@durable-agents/core/p
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listAllMessages, outline } from "../support/conversation.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../support/fake-openai.js";
-import { hasStatus, isIdle, waitForThread } from "../support/wait.js";
+import { isIdle, waitForThread } from "../support/wait.js";
 import {
   killAllChildServers,
   runChildServerUntilExit,
   startChildServer,
 } from "./support/child-server.js";
 import { faultCase } from "./support/fault-case.js";
-import { readLines, waitForLines } from "./support/file-lines.js";
-import { stepperConfig, stepperReplies } from "./support/stepper-agent.js";
+import { readLines } from "./support/file-lines.js";
+import { startStepperInsideTool, stepperConfig, stepperReplies } from "./support/stepper-agent.js";
 import { waitForStreamedText } from "./support/streamed-text.js";
 
 const DEADLINE_MS = 20_000;
@@ -111,23 +111,12 @@ describe("crash sequences on the same SQLite file (B2, B11, B20, X3)", { timeout
     fake = openai;
     const config = stepperConfig(openai);
 
-    const first = await startChildServer({
+    const { server: first, threadId } = await startStepperInsideTool({
       store,
       config,
-      env: { CRASH_TOOL_LOG: toolLog, CRASH_TOOL_BLOCK: "1" },
+      toolLog,
+      deadlineMs: DEADLINE_MS,
     });
-    const { thread } = await first.threads.createThread({
-      agent: "stepper",
-      prompt: "record step one",
-    });
-    const threadId = thread?.threadId ?? "";
-    await waitForThread(
-      first.streams,
-      threadId,
-      hasStatus(ThreadStatus.AWAITING_TOOL_RESULTS),
-      DEADLINE_MS,
-    );
-    await waitForLines(toolLog, (lines) => lines.length > 0, DEADLINE_MS);
     // The stop commits; its after-commit work (cancelling the running handler) dies with the
     // process.
     const { thread: stopped } = await first.threads.stopThread({ threadId });
@@ -206,23 +195,12 @@ describe("crash sequences on the same SQLite file (B2, B11, B20, X3)", { timeout
 
     // The first execution is held until the turn that made the call has ended, and the process
     // is killed in it; had the tool killed it sooner, the turn itself would run again.
-    const first = await startChildServer({
+    const { server: first, threadId } = await startStepperInsideTool({
       store,
       config,
-      env: { CRASH_TOOL_LOG: toolLog, CRASH_TOOL_BLOCK: "1" },
+      toolLog,
+      deadlineMs: DEADLINE_MS,
     });
-    const { thread } = await first.threads.createThread({
-      agent: "stepper",
-      prompt: "record step one",
-    });
-    const threadId = thread?.threadId ?? "";
-    await waitForThread(
-      first.streams,
-      threadId,
-      hasStatus(ThreadStatus.AWAITING_TOOL_RESULTS),
-      DEADLINE_MS,
-    );
-    await waitForLines(toolLog, (lines) => lines.length > 0, DEADLINE_MS);
     await first.kill();
     // Every restart's recovery runs the call again, and the tool takes the process down: an
     // execution that never reported back does not count as a failed attempt (B15), so nothing

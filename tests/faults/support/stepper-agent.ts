@@ -1,7 +1,11 @@
 // The `stepper` agent of the crash tests: a model on the fake OpenAI-compatible server that calls
 // the fixture's sync tool `record_step` once, then answers the tool's result with fixed text, so
 // a test can kill the server around the tool and compare the conversation exactly.
+import { ThreadStatus } from "@durable-agents/core/proto";
 import type { FakeOpenAI, PlannedResponse } from "../../support/fake-openai.js";
+import { hasStatus, waitForThread } from "../../support/wait.js";
+import { type ChildServer, startChildServer } from "./child-server.js";
+import { waitForLines } from "./file-lines.js";
 
 /** Whether a chat completions request carries a tool result. */
 export function hasToolResult(body: unknown): boolean {
@@ -50,4 +54,36 @@ export function stepperReplies(answer: string) {
 /** The stepper agent's config on `openai`. */
 export function stepperConfig(openai: FakeOpenAI): Record<string, unknown> {
   return fakeAgentConfig(openai, { name: "stepper", tools: ["record_step"] });
+}
+
+/**
+ * Starts a child server on `store` whose `record_step` blocks until the process dies, opens a
+ * stepper thread, and resolves once its turn has ended awaiting the call (B15) and the tool's
+ * handler has started: the moment the crash tests kill the server inside a sync tool.
+ */
+export async function startStepperInsideTool(options: {
+  store: string;
+  config: Record<string, unknown>;
+  toolLog: string;
+  deadlineMs: number;
+}): Promise<{ server: ChildServer; threadId: string }> {
+  const { store, config, toolLog, deadlineMs } = options;
+  const server = await startChildServer({
+    store,
+    config,
+    env: { CRASH_TOOL_LOG: toolLog, CRASH_TOOL_BLOCK: "1" },
+  });
+  const { thread } = await server.threads.createThread({
+    agent: "stepper",
+    prompt: "record step one",
+  });
+  const threadId = thread?.threadId ?? "";
+  await waitForThread(
+    server.streams,
+    threadId,
+    hasStatus(ThreadStatus.AWAITING_TOOL_RESULTS),
+    deadlineMs,
+  );
+  await waitForLines(toolLog, (lines) => lines.length > 0, deadlineMs);
+  return { server, threadId };
 }
