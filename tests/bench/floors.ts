@@ -3,9 +3,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jsonSchema, stepCountIs, streamText, tool } from "ai";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { jsonSchema, type ModelMessage, stepCountIs, streamText, tool, type UIMessage } from "ai";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { createHoldModel } from "./hold-model.js";
 import { ANSWER_DELTA_COUNT, createInstantToolLoopModel, NOOP_TOOL_NAME } from "./instant-model.js";
 import { type MeasureOptions, measure, type Sample } from "./measure.js";
 
@@ -39,6 +42,118 @@ export async function measureAiSdkToolLoop(options: MeasureOptions): Promise<Sam
       }
     },
   );
+}
+
+/** The model messages of the loop's second turn: the user's prompt, the tool call, its result. */
+const SECOND_TURN_MESSAGES: ModelMessage[] = [
+  { role: "user", content: "go" },
+  {
+    role: "assistant",
+    content: [{ type: "tool-call", toolCallId: "call_floor", toolName: NOOP_TOOL_NAME, input: {} }],
+  },
+  {
+    role: "tool",
+    content: [
+      {
+        type: "tool-result",
+        toolCallId: "call_floor",
+        toolName: NOOP_TOOL_NAME,
+        output: { type: "json", value: {} },
+      },
+    ],
+  },
+];
+
+/**
+ * The AI SDK work of the durable loop alone: its two turns as two streamText calls (the tool call,
+ * then the 50-delta answer), each consumed through toUIMessageStream with the response message
+ * built (`onFinish`), as the engine runs every turn as its own durable step (B3, B7) and saves its
+ * UI message. Nothing is stored or sent: what no durable design on the AI SDK can save.
+ */
+export async function measureAiSdkTwoTurns(options: MeasureOptions): Promise<Sample> {
+  const model = createInstantToolLoopModel();
+  const tools = {
+    [NOOP_TOOL_NAME]: tool({
+      description: "Does nothing.",
+      inputSchema: jsonSchema<Record<string, never>>({ type: "object", properties: {} }),
+    }),
+  };
+  const runTurn = async (messages: ModelMessage[]) => {
+    const result = streamText({ model, tools, messages, maxRetries: 0 });
+    let response: UIMessage | undefined;
+    const chunks = result.toUIMessageStream({
+      originalMessages: [],
+      onFinish: ({ responseMessage }) => {
+        response = responseMessage;
+      },
+    });
+    for await (const _chunk of chunks) {
+      // Consumed as the engine consumes it.
+    }
+    return response;
+  };
+  return measure(
+    options,
+    () => undefined,
+    async () => {
+      const first = await runTurn([{ role: "user", content: "go" }]);
+      const second = await runTurn(SECOND_TURN_MESSAGES);
+      const toolParts = first?.parts.filter((part) => part.type === `tool-${NOOP_TOOL_NAME}`);
+      const text = second?.parts.filter((part) => part.type === "text").length;
+      if (toolParts?.length !== 1 || text !== 1) {
+        throw new Error("the AI SDK turns did not make a tool call, then an answer");
+      }
+    },
+  );
+}
+
+/**
+ * V8 heap held by one AI SDK turn in the middle of its answer (streamText + toUIMessageStream with
+ * `onFinish`, 50 deltas read, the model stream open), per turn over `turns` held at once, after a
+ * full collection: the part of an active stream's memory that is the AI SDK's own.
+ */
+export async function measureAiSdkHeldTurnHeap(turns: number): Promise<{ heapKiB: number }> {
+  const collect = fullGc();
+  const model = createHoldModel();
+  const held: { abort: AbortController; reading: Promise<void> }[] = [];
+  const holdOne = async () => {
+    const abort = new AbortController();
+    const result = streamText({ model, prompt: "go", maxRetries: 0, abortSignal: abort.signal });
+    const chunks = result.toUIMessageStream({ originalMessages: [], onFinish: () => {} });
+    let textDeltas = 0;
+    let sawHeldPart: () => void = () => {};
+    const heldPart = new Promise<void>((resolve) => {
+      sawHeldPart = resolve;
+    });
+    const reading = (async () => {
+      for await (const chunk of chunks) {
+        if (chunk.type === "text-delta" && ++textDeltas === ANSWER_DELTA_COUNT) sawHeldPart();
+      }
+    })().catch(() => {
+      // Aborted at the end of the measurement.
+    });
+    await heldPart;
+    held.push({ abort, reading });
+  };
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  try {
+    for (let index = 0; index < turns; index++) await holdOne();
+    collect();
+    const after = process.memoryUsage().heapUsed;
+    return { heapKiB: Math.round(((after - before) / 1024 / turns) * 100) / 100 };
+  } finally {
+    for (const turn of held) turn.abort.abort(new Error("measured"));
+    await Promise.all(held.map((turn) => turn.reading));
+  }
+}
+
+/** V8's full garbage collection, made callable without starting node with --expose-gc. */
+function fullGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  const gc: unknown = runInNewContext("gc");
+  if (typeof gc !== "function") throw new Error("V8 did not expose gc()");
+  return () => gc();
 }
 
 export type SqliteSynchronous = "NORMAL" | "FULL";

@@ -19,7 +19,13 @@ import {
   withBenchServer,
 } from "./durable.js";
 import { measureNatsToolLoop } from "./durable-nats.js";
-import { measureAiSdkToolLoop, measurePostgresTxn, measureSqliteTxn } from "./floors.js";
+import {
+  measureAiSdkHeldTurnHeap,
+  measureAiSdkToolLoop,
+  measureAiSdkTwoTurns,
+  measurePostgresTxn,
+  measureSqliteTxn,
+} from "./floors.js";
 import { createToolHopRecorder } from "./instant-model.js";
 import { measureJetStreamHop } from "./jetstream-hop.js";
 import { type MeasureOptions, percentile, type Sample, toFigure, type Unit } from "./measure.js";
@@ -103,6 +109,7 @@ const isCi = process.env.CI === "true";
 
 const FLOOR = {
   aiSdkLoop: "floor.ai_sdk_tool_loop",
+  aiSdkTwoTurns: "floor.ai_sdk_two_turns",
   serverStream: "floor.connect_server_stream",
   jetStreamHop: "floor.jetstream_hop",
 } as const;
@@ -145,7 +152,13 @@ function printLoop(
   limit?: number,
 ) {
   const { ratio_to_floor: ratio, ...floor } = ratioFields(sample, FLOOR.aiSdkLoop);
-  const fields = ratio === undefined ? extra : { ratio_to_floor: ratio, ...floor, ...extra };
+  // How far the loop is from the AI SDK work it cannot avoid (two UI-message turns).
+  const { ratio_to_floor: ratioToTurns } = ratioFields(sample, FLOOR.aiSdkTwoTurns);
+  const fields = {
+    ...(ratio === undefined ? {} : { ratio_to_floor: ratio, ...floor }),
+    ...(ratioToTurns === undefined ? {} : { ratio_to_ai_sdk_two_turns: ratioToTurns }),
+    ...extra,
+  };
   printLatency(name, "ms", sample, fields, () =>
     limit === undefined || ratio === undefined ? undefined : ratioAtMost(ratio, limit),
   );
@@ -161,6 +174,8 @@ async function missingService(what: string, check: () => Promise<string | undefi
 async function floors(natsMissing: string | undefined, postgresMissing: string | undefined) {
   await report.section("floors", async () => {
     printLatency(FLOOR.aiSdkLoop, "ms", await measureAiSdkToolLoop(plan.floor));
+    const twoTurns = await measureAiSdkTwoTurns(plan.floor);
+    printLatency(FLOOR.aiSdkTwoTurns, "ms", twoTurns, ratioFields(twoTurns, FLOOR.aiSdkLoop));
     printLatency("floor.connect_unary", "ms", await measureConnectUnary(plan.unary));
     printLatency(FLOOR.serverStream, "us", await measureConnectServerStream(plan.serverStream));
     for (const synchronous of ["NORMAL", "FULL"] as const) {
@@ -369,6 +384,14 @@ async function throughputFigures(scaledMissing: string | undefined) {
 
 async function memoryFigures() {
   await report.section("memory", async () => {
+    // What the AI SDK alone holds per turn in the middle of its answer (in this process).
+    const aiSdk = await measureAiSdkHeldTurnHeap(plan.memory.streams);
+    report.print({
+      name: "floor.ai_sdk_held_turn_heap",
+      unit: "KiB",
+      value: aiSdk.heapKiB,
+      n: plan.memory.streams,
+    });
     const sample = await measureMemory(plan.memory.streams, plan.memory.warmupStreams);
     report.print({
       name: "memory.idle_thread",
@@ -387,6 +410,7 @@ async function memoryFigures() {
         n: sample.streams,
         store: "sqlite",
         watchers_per_stream: 1,
+        ai_sdk_heap_kib: aiSdk.heapKiB,
       },
       valueAtMost(sample.activeStream.rssKiB, TARGETS.activeStreamKiB, "KiB"),
     );

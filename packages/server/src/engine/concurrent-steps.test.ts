@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { JobControl } from "../scheduler/scheduler.js";
 import { streamRecord, T0, threadRecord, toolCallRecord } from "../store/conformance/fixtures.js";
 import { createPostgresStore } from "../store/postgres/postgres-store.js";
 import type { JobRecord } from "../store/records.js";
@@ -57,7 +58,7 @@ function jobRecord(type: string, threadId: string, key: string, payload: JobReco
   } satisfies JobRecord;
 }
 
-const noControl = { complete: async () => {} };
+const noControl: JobControl = { complete: async () => {}, completedInTransaction: () => {} };
 
 /** A promise and its resolve/reject (Node 20 has no Promise.withResolvers). */
 function deferred<T>() {
@@ -159,7 +160,8 @@ describe("engine steps racing each other (PostgreSQL, READ COMMITTED)", () => {
           heartbeatAt: NOW,
         });
       },
-      () => runTurn(context, stream.streamId, async () => {}),
+      () =>
+        runTurn(context, { threadId: thread.threadId, streamId: stream.streamId }, async () => {}),
     );
 
     // The other replica's turn keeps its stream: this one was refused (locked by another, B3).
@@ -261,19 +263,23 @@ describe("engine steps racing each other (PostgreSQL, READ COMMITTED)", () => {
         NOW,
       );
     });
-    const [job] = await store.claimDueJobs("replica-a", NOW, MINUTE, 1, [JOB.runTurn]);
+    // Claimed as the engine's instance, as its scheduler claims.
+    const [job] = await store.claimDueJobs(context.instanceId, NOW, MINUTE, 1, [JOB.runTurn]);
     if (job === undefined) throw new Error("the run_turn job was not claimed");
     const handlers = createJobHandlers(context, { recoveryIntervalMs: MINUTE });
-    let continuedBySweep: number | undefined;
+    let sweep: Promise<number> | undefined;
 
     await handlers[JOB.runTurn](job, {
+      async complete() {
+        throw new Error("the run_turn job ends in the transaction that takes its stream");
+      },
       // Recovery tells a turn that is about to start by its job; once the job is gone, the stream
       // must already be taken, or the sweep supersedes it and starts a second turn.
-      async complete() {
-        await store.completeJob(job.jobId, "replica-a");
-        continuedBySweep = await recoverThreads(context);
+      completedInTransaction() {
+        sweep = recoverThreads(context);
       },
     });
+    const continuedBySweep = await sweep;
 
     expect(continuedBySweep).toBe(0);
     expect(await store.getStream(stream.streamId)).toMatchObject({

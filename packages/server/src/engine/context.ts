@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
 import type { EngineMetrics } from "../observability/metrics.js";
 import type { Tracing } from "../observability/tracing.js";
-import type { JsonValue, ToolKind } from "../store/records.js";
+import type { JobRecord, JsonValue, ToolKind } from "../store/records.js";
 import type { Store, StoreReader } from "../store/store.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
 import type { EngineHooks } from "./hooks.js";
@@ -125,8 +125,8 @@ export interface EngineContext {
   tracing: Tracing;
   hooks: EngineHooks;
   timings: EngineTimings;
-  /** Tells the scheduler that jobs were committed, so it claims due ones without waiting. */
-  wakeScheduler(): void;
+  /** Hands jobs just committed to this process's scheduler, which runs due ones at once. */
+  offerJobs(jobs: readonly JobRecord[]): void;
   /** Fires when the server shuts down: running turns hand their streams back. */
   shutdownSignal: AbortSignal;
 }

@@ -10,17 +10,36 @@ import {
 } from "@durable-agents/core";
 import type { UIMessageChunk } from "ai";
 import type { DeltaRecord, StreamRecord } from "../store/records.js";
+import type { StoreTransaction } from "../store/store.js";
 import type { EngineContext, StreamingOptions } from "./context.js";
 import { assertStreamOwner } from "./stream-ownership.js";
-import { mutate } from "./unit-of-work.js";
+import { type Changes, mutate } from "./unit-of-work.js";
 
 export interface DeltaWriter {
   /** Queues a chunk; it is written within `throttleMs`. */
   push(chunk: UIMessageChunk): void;
   /** Writes everything queued and waits for all writes. Rejects if a write was refused. */
   flush(): Promise<void>;
+  /**
+   * Waits for the writes under way and returns the queued chunks as the delta rows they make,
+   * unwritten: the caller writes them in its own transaction, which must check the stream's
+   * ownership (the finalizer, B7). Rejects if a write was refused.
+   */
+  drain(): Promise<DeltaRecord[]>;
   /** Stops the throttle timer; queued chunks are dropped. */
   dispose(): void;
+}
+
+/** Appends a turn's delta rows in the transaction and tells watchers after its commit (X1). */
+export async function appendDeltas(
+  tx: StoreTransaction,
+  changes: Changes,
+  deltas: readonly DeltaRecord[],
+): Promise<void> {
+  for (const delta of deltas) {
+    await tx.appendDelta(delta);
+    changes.emit(delta.threadId, { type: "delta", delta });
+  }
 }
 
 export function createDeltaWriter(
@@ -38,7 +57,8 @@ export function createDeltaWriter(
   let writing: Promise<void> = Promise.resolve();
   let failure: unknown;
 
-  const write = async (chunks: UIMessageChunk[]) => {
+  /** The delta rows the chunks make, numbered after the ones made before. */
+  const toDeltas = (chunks: UIMessageChunk[]): DeltaRecord[] => {
     const sequenced = sequenceDeltas(
       sequencer,
       compactChunks(chunks, { includeToolInputDeltas: options.includeToolInputDeltas }),
@@ -51,9 +71,8 @@ export function createDeltaWriter(
         "chunks before the stream's start chunk were not written",
       );
     }
-    if (sequenced.rows.length === 0) return;
     const now = context.now();
-    const deltas: DeltaRecord[] = sequenced.rows.map((row) => ({
+    return sequenced.rows.map((row) => ({
       threadId: stream.threadId,
       streamId: stream.streamId,
       streamSeq: stream.seq,
@@ -63,20 +82,24 @@ export function createDeltaWriter(
       chunks: row.chunks,
       createdAt: now,
     }));
+  };
+
+  const write = async (chunks: UIMessageChunk[]) => {
+    const deltas = toDeltas(chunks);
+    if (deltas.length === 0) return;
     await mutate(context, async (tx, changes) => {
-      await assertStreamOwner(tx, stream.streamId, lockId);
-      for (const delta of deltas) {
-        await tx.appendDelta(delta);
-        changes.emit(stream.threadId, { type: "delta", delta });
-      }
+      await assertStreamOwner(tx, stream, lockId);
+      await appendDeltas(tx, changes, deltas);
     });
   };
 
+  const stopTimer = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+
   const startWrite = () => {
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
+    stopTimer();
     if (queued.length === 0) return;
     const chunks = queued;
     queued = [];
@@ -106,9 +129,16 @@ export function createDeltaWriter(
       await writing;
       if (failure !== undefined) throw failure;
     },
+    async drain() {
+      stopTimer();
+      await writing;
+      if (failure !== undefined) throw failure;
+      const chunks = queued;
+      queued = [];
+      return toDeltas(chunks);
+    },
     dispose() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      stopTimer();
       queued = [];
     },
   };

@@ -174,7 +174,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     tracing: options.tracing ?? createTracing(),
     hooks: options.hooks ?? {},
     timings: { ...DEFAULT_ENGINE_TIMINGS, ...options.timings },
-    wakeScheduler: () => scheduler?.wake(),
+    offerJobs: (jobs) => scheduler?.offer(jobs),
     shutdownSignal: shutdown.signal,
   };
   const handlers = createJobHandlers(context, {

@@ -1,6 +1,7 @@
 // What each durable job does when the scheduler runs it (DESIGN §4). Handlers are idempotent: a
 // job may run again after a crash, and must then do nothing twice.
 import { isStreamTimedOut } from "@durable-agents/core";
+import type { JobControl } from "../scheduler/scheduler.js";
 import type { JobRecord } from "../store/records.js";
 import type { EngineContext } from "./context.js";
 import { JOB, type JobType } from "./jobs.js";
@@ -9,12 +10,7 @@ import { abortStreams, continueThread, toStreamSnapshot } from "./thread-transit
 import { describeTimeout } from "./tool-call-operations.js";
 import { dispatchToolAttempt, finishToolCall } from "./tool-calls.js";
 import { runTurn } from "./turn-runner.js";
-import { mutate } from "./unit-of-work.js";
-
-/** Lets a handler complete its job before it ends (a turn outlives its job, B3). */
-export interface JobControl {
-  complete(): Promise<void>;
-}
+import { mutate, scheduleJob } from "./unit-of-work.js";
 
 export type JobHandler = (job: JobRecord, control: JobControl) => Promise<void>;
 
@@ -39,11 +35,21 @@ export function createJobHandlers(
   return {
     // The turn owns its stream once it took it (lock + heartbeat, B3); if this process dies after
     // that, recovery (B2) replaces the stale stream, so the job is done as soon as the stream is
-    // taken — not before: recovery (B20, `leaveLiveTurns`) tells a turn about to take its pending
-    // stream by this job, and completing it earlier let a sweep in between supersede the stream
-    // and start a second turn, one seq later.
+    // taken — in the transaction that takes it, not before: recovery (B20, `leaveLiveTurns`)
+    // tells a turn about to take its pending stream by this job, and completing it earlier let a
+    // sweep in between supersede the stream and start a second turn, one seq later.
     async [JOB.runTurn](job, control) {
-      await runTurn(context, payloadString(job, "streamId"), () => control.complete());
+      const threadId = job.threadId;
+      if (threadId === null) return;
+      await runTurn(
+        context,
+        { threadId, streamId: payloadString(job, "streamId") },
+        async (tx, changes) => {
+          // The scheduler claims jobs as this engine's instance.
+          await tx.completeJob(job.jobId, context.instanceId);
+          changes.afterCommit(() => control.completedInTransaction());
+        },
+      );
     },
     async [JOB.retryTurn](job) {
       const threadId = job.threadId;
@@ -161,10 +167,12 @@ export function createJobHandlers(
 /** Schedules the shared recovery job; one per deployment, whichever replica claims it (B20). */
 export async function scheduleRecovery(context: EngineContext, runAt: number): Promise<void> {
   await mutate(context, async (tx, changes) => {
-    await tx.scheduleJob(
-      { type: JOB.recovery, threadId: null, key: JOB.recovery, payload: {}, runAt },
-      context.now(),
-    );
-    changes.jobScheduled();
+    await scheduleJob(context, tx, changes, {
+      type: JOB.recovery,
+      threadId: null,
+      key: JOB.recovery,
+      payload: {},
+      runAt,
+    });
   });
 }

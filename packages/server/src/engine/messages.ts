@@ -20,6 +20,18 @@ export function userTextMessage(context: EngineContext, text: string): NewMessag
   };
 }
 
+/**
+ * Takes the thread's queued messages off the queue, in order (X3). `thread` is the thread as read
+ * under its lock in this transaction: its count of queued messages is then exact, and a thread
+ * with none needs no statement.
+ */
+export async function takeQueuedMessages(
+  tx: StoreTransaction,
+  thread: ThreadRecord,
+): Promise<QueuedMessageRecord[]> {
+  return thread.queuedMessageCount === 0 ? [] : tx.takeQueuedMessages(thread.threadId);
+}
+
 /** Appends messages in order; returns the stored records. */
 export async function appendMessages(
   tx: StoreTransaction,

@@ -1,7 +1,7 @@
 // Only the turn that holds a stream's lock, while the stream is its thread's active stream, may
 // write deltas, heartbeats or finalize (B3, DESIGN §4).
 import { checkStreamWrite } from "@durable-agents/core";
-import type { StreamRecord } from "../store/records.js";
+import type { StreamRecord, ThreadRecord } from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
 import { toStreamSnapshot } from "./thread-transitions.js";
 
@@ -21,26 +21,27 @@ export function isStreamOwnershipLostError(error: unknown): error is StreamOwner
 }
 
 /**
- * Locks the thread and checks the turn still owns its stream; throws StreamOwnershipLostError
- * otherwise, rolling back the write it guards.
+ * Locks the stream's thread and checks the turn still owns its stream, reading the stream under
+ * the lock (on PostgreSQL, READ COMMITTED, an earlier read could predate a stop or takeover that
+ * committed while this transaction waited for the lock). Throws StreamOwnershipLostError
+ * otherwise, rolling back the write it guards. Returns both rows as they are under the lock.
  */
 export async function assertStreamOwner(
   tx: StoreTransaction,
-  streamId: string,
+  owned: Pick<StreamRecord, "streamId" | "threadId">,
   lockId: string,
-): Promise<StreamRecord> {
-  const unlocked = await tx.getStream(streamId);
-  if (unlocked === undefined) throw new StreamOwnershipLostError(streamId, "deleted");
-  const thread = await tx.lockThread(unlocked.threadId);
-  // Read the stream again under the thread's lock: on PostgreSQL (READ COMMITTED) the first read
-  // may predate a stop or takeover that committed while this transaction waited for the lock.
+): Promise<{ thread: ThreadRecord; stream: StreamRecord }> {
+  const { streamId } = owned;
+  const thread = await tx.lockThread(owned.threadId);
   const stream = await tx.getStream(streamId);
-  if (stream === undefined) throw new StreamOwnershipLostError(streamId, "deleted");
+  if (thread === undefined || stream === undefined) {
+    throw new StreamOwnershipLostError(streamId, "deleted");
+  }
   const check = checkStreamWrite({
     stream: toStreamSnapshot(stream),
-    activeStreamId: thread?.activeStreamId ?? undefined,
+    activeStreamId: thread.activeStreamId ?? undefined,
     lockId,
   });
   if (check.kind === "refuse") throw new StreamOwnershipLostError(streamId, check.reason);
-  return stream;
+  return { thread, stream };
 }

@@ -25,6 +25,7 @@ import {
   appendMessages,
   appendUserMessages,
   type NewMessage,
+  takeQueuedMessages,
   userTextMessage,
 } from "./messages.js";
 import { streamAliveThresholdMs } from "./stream-timings.js";
@@ -226,7 +227,7 @@ export async function sendMessage(
         };
       case "accept": {
         // Messages left queued by a stop run first, in the order they were sent.
-        const queued = (await tx.takeQueuedMessages(thread.threadId)).map((entry) => entry.message);
+        const queued = (await takeQueuedMessages(tx, thread)).map((entry) => entry.message);
         const withMessage = await appendUserMessages(context, tx, changes, thread, [
           ...queued,
           input.message,
@@ -302,7 +303,7 @@ export async function resumeThread(
       lastMessageRole: last?.role,
     });
     if (admission.kind === "refuse") throw refusalError(thread.threadId, admission);
-    const queued = (await tx.takeQueuedMessages(thread.threadId)).map((entry) => entry.message);
+    const queued = (await takeQueuedMessages(tx, thread)).map((entry) => entry.message);
     const prompt = input.prompt === undefined ? [] : [userTextMessage(context, input.prompt)];
     const withPrompt = await appendUserMessages(context, tx, changes, thread, [
       ...queued,

@@ -14,7 +14,7 @@ import type { StoreTransaction, ThreadPatch } from "../store/store.js";
 import type { EngineContext } from "./context.js";
 import { JOB, turnJobKey } from "./jobs.js";
 import { streamAliveThresholdMs } from "./stream-timings.js";
-import type { Changes } from "./unit-of-work.js";
+import { type Changes, scheduleJob } from "./unit-of-work.js";
 
 export function toStreamSnapshot(stream: StreamRecord): StreamSnapshot {
   return {
@@ -121,17 +121,13 @@ export async function scheduleStreamCleanup(
   changes: Changes,
   stream: StreamRecord,
 ): Promise<void> {
-  await tx.scheduleJob(
-    {
-      type: JOB.streamCleanup,
-      threadId: stream.threadId,
-      key: stream.streamId,
-      payload: { streamId: stream.streamId },
-      runAt: context.now() + context.timings.streamCleanupDelayMs,
-    },
-    context.now(),
-  );
-  changes.jobScheduled();
+  await scheduleJob(context, tx, changes, {
+    type: JOB.streamCleanup,
+    threadId: stream.threadId,
+    key: stream.streamId,
+    payload: { streamId: stream.streamId },
+    runAt: context.now() + context.timings.streamCleanupDelayMs,
+  });
 }
 
 /**
@@ -185,17 +181,13 @@ export async function continueThread(
     case "noop":
       return { thread, decision };
     case "rearm_retry_timer":
-      await tx.scheduleJob(
-        {
-          type: JOB.retryTurn,
-          threadId: thread.threadId,
-          key: thread.threadId,
-          payload: {},
-          runAt: decision.retryAt,
-        },
-        context.now(),
-      );
-      changes.jobScheduled();
+      await scheduleJob(context, tx, changes, {
+        type: JOB.retryTurn,
+        threadId: thread.threadId,
+        key: thread.threadId,
+        payload: {},
+        runAt: decision.retryAt,
+      });
       return { thread, decision };
     case "set_continue_flag":
       return {
@@ -293,18 +285,14 @@ async function startTurn(
     loopTurnCount: thread.loopTurnCount + 1,
   });
   changes.emit(thread.threadId, { type: "stream_state", stream, threadVersion: started.version });
-  await tx.scheduleJob(
-    {
-      type: JOB.runTurn,
-      threadId: thread.threadId,
-      key: turnJobKey(stream.streamId),
-      // X6: the turn joins the trace of what started it (an RPC, a tool outcome, a retry), on
-      // whichever replica runs it.
-      payload: withTraceContext(context.tracing, { streamId: stream.streamId }),
-      runAt: now,
-    },
-    context.now(),
-  );
-  changes.jobScheduled();
+  await scheduleJob(context, tx, changes, {
+    type: JOB.runTurn,
+    threadId: thread.threadId,
+    key: turnJobKey(stream.streamId),
+    // X6: the turn joins the trace of what started it (an RPC, a tool outcome, a retry), on
+    // whichever replica runs it.
+    payload: withTraceContext(context.tracing, { streamId: stream.streamId }),
+    runAt: now,
+  });
   return started;
 }

@@ -12,7 +12,7 @@ import {
 import { JOB, toolCallKey } from "./jobs.js";
 import { getThread, type Owner } from "./thread-operations.js";
 import { applyToolFailure, finishToolCall } from "./tool-calls.js";
-import { mutate } from "./unit-of-work.js";
+import { mutate, scheduleJob } from "./unit-of-work.js";
 
 /** AddToolResult / AddToolError (B17): `applied` is false for a call that was already finished. */
 export async function completeToolCall(
@@ -87,17 +87,13 @@ export async function setToolCallTimeout(
     if (deadlineAt === null) {
       await tx.cancelJob(JOB.toolDeadline, key);
     } else {
-      await tx.scheduleJob(
-        {
-          type: JOB.toolDeadline,
-          threadId: input.threadId,
-          key,
-          payload: { toolCallId: input.toolCallId, timeoutMs: input.timeoutMs },
-          runAt: deadlineAt,
-        },
-        context.now(),
-      );
-      changes.jobScheduled();
+      await scheduleJob(context, tx, changes, {
+        type: JOB.toolDeadline,
+        threadId: input.threadId,
+        key,
+        payload: { toolCallId: input.toolCallId, timeoutMs: input.timeoutMs },
+        runAt: deadlineAt,
+      });
     }
     changes.emit(input.threadId, {
       type: "tool_call",

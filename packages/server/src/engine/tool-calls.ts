@@ -21,7 +21,7 @@ import {
   scheduleStreamCleanup,
   updateThread,
 } from "./thread-transitions.js";
-import type { Changes } from "./unit-of-work.js";
+import { type Changes, scheduleJob } from "./unit-of-work.js";
 
 /**
  * Async callbacks get this many attempts, `timings.asyncCallbackInitialDelayMs` (5 s) × 2^(n−1)
@@ -83,16 +83,13 @@ export async function recordToolCall(
     threadVersion: thread.version,
   });
   await scheduleDispatch(context, tx, changes, record, now);
-  await tx.scheduleJob(
-    {
-      type: JOB.toolDeadline,
-      threadId: thread.threadId,
-      key: toolCallKey(thread.threadId, call.toolCallId),
-      payload: { toolCallId: call.toolCallId, timeoutMs },
-      runAt: now + timeoutMs,
-    },
-    context.now(),
-  );
+  await scheduleJob(context, tx, changes, {
+    type: JOB.toolDeadline,
+    threadId: thread.threadId,
+    key: toolCallKey(thread.threadId, call.toolCallId),
+    payload: { toolCallId: call.toolCallId, timeoutMs },
+    runAt: now + timeoutMs,
+  });
   return record;
 }
 
@@ -103,21 +100,17 @@ export async function scheduleDispatch(
   call: ToolCallRecord,
   runAt: number,
 ): Promise<void> {
-  await tx.scheduleJob(
-    {
-      type: JOB.dispatchTool,
-      threadId: call.threadId,
-      key: dispatchKey(call.threadId, call.toolCallId, call.attempt),
-      // X6: the dispatch (and the runner) joins the trace of the turn or outcome that caused it.
-      payload: withTraceContext(context.tracing, {
-        toolCallId: call.toolCallId,
-        attempt: call.attempt,
-      }),
-      runAt,
-    },
-    context.now(),
-  );
-  changes.jobScheduled();
+  await scheduleJob(context, tx, changes, {
+    type: JOB.dispatchTool,
+    threadId: call.threadId,
+    key: dispatchKey(call.threadId, call.toolCallId, call.attempt),
+    // X6: the dispatch (and the runner) joins the trace of the turn or outcome that caused it.
+    payload: withTraceContext(context.tracing, {
+      toolCallId: call.toolCallId,
+      attempt: call.attempt,
+    }),
+    runAt,
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ import type { TurnErrorInfo } from "./hooks.js";
 import { JOB } from "./jobs.js";
 import { abortStreams, runHook, updateThread } from "./thread-transitions.js";
 import type { FinishedTurn } from "./turn-finalizer.js";
-import { mutate } from "./unit-of-work.js";
+import { mutate, scheduleJob } from "./unit-of-work.js";
 
 /**
  * Fails or retries the turn (B9). Returns what was decided, or "superseded" when another turn owns
@@ -103,18 +103,14 @@ export async function failOrRetryTurn(
         [{ streamId: stream.streamId, reason: "error" }],
         updated.version,
       );
-      await tx.scheduleJob(
-        {
-          type: JOB.retryTurn,
-          threadId: thread.threadId,
-          key: thread.threadId,
-          // X6: the retry continues the failed turn's trace.
-          payload: withTraceContext(context.tracing, {}),
-          runAt: retryState.nextRetryAt,
-        },
-        context.now(),
-      );
-      changes.jobScheduled();
+      await scheduleJob(context, tx, changes, {
+        type: JOB.retryTurn,
+        threadId: thread.threadId,
+        key: thread.threadId,
+        // X6: the retry continues the failed turn's trace.
+        payload: withTraceContext(context.tracing, {}),
+        runAt: retryState.nextRetryAt,
+      });
       changes.afterCommit(() => context.metrics.turnRetryScheduled(agent.name, decision.kind));
       if (hooks.onRetry)
         changes.afterCommit(() =>

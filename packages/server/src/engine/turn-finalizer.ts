@@ -8,11 +8,18 @@ import {
   type StaleFinalizerCounter,
 } from "@durable-agents/core";
 import type { LanguageModelUsage, UIMessage } from "ai";
-import type { MessageRecord, StreamRecord, ThreadRecord, Usage } from "../store/records.js";
+import type {
+  DeltaRecord,
+  MessageRecord,
+  StreamRecord,
+  ThreadRecord,
+  Usage,
+} from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
+import { appendDeltas } from "./delta-writer.js";
 import { JOB } from "./jobs.js";
-import { appendUserMessages } from "./messages.js";
+import { appendUserMessages, takeQueuedMessages } from "./messages.js";
 import { applyToolOutcomes } from "./model-messages.js";
 import {
   continueThread,
@@ -100,7 +107,11 @@ async function finishStream(
  */
 export async function finalizeTurn(
   context: EngineContext,
-  turn: FinishedTurn & { usage: LanguageModelUsage },
+  turn: FinishedTurn & {
+    usage: LanguageModelUsage;
+    /** The turn's deltas not written yet (DeltaWriter.drain): they commit before the answer. */
+    lastDeltas: readonly DeltaRecord[];
+  },
 ): Promise<boolean> {
   const { thread, stream, lockId, agent, outcome } = turn;
   return mutate(context, async (tx, changes) => {
@@ -123,6 +134,8 @@ export async function finalizeTurn(
       );
       return false;
     }
+    // Before the stream's end, so a watcher hears of every delta before the end that counts them.
+    await appendDeltas(tx, changes, turn.lastDeltas);
     const usage = toUsage(turn.usage);
     const message =
       outcome.responseMessage === undefined
@@ -149,7 +162,7 @@ export async function finalizeTurn(
     });
     await finishStream(context, tx, changes, stream, updated.version);
     // X3 ENQUEUE: messages sent while the loop ran start the next loop once it completes.
-    const queued = end.kind === "complete" ? await tx.takeQueuedMessages(thread.threadId) : [];
+    const queued = end.kind === "complete" ? await takeQueuedMessages(tx, updated) : [];
     if (queued.length > 0) {
       updated = await appendUserMessages(
         context,
@@ -245,10 +258,10 @@ export async function runQueuedAfterInterrupt(
   changes: Changes,
   thread: ThreadRecord,
 ): Promise<void> {
-  if (thread.status !== "stopped") return;
+  if (thread.status !== "stopped" || thread.queuedMessageCount === 0) return;
   const waiting = await tx.listQueuedMessages(thread.threadId);
   if (!waiting.some((entry) => entry.busyPolicy === "interrupt")) return;
-  const queued = await tx.takeQueuedMessages(thread.threadId);
+  const queued = await takeQueuedMessages(tx, thread);
   if (queued.length === 0) return;
   const withMessages = await appendUserMessages(
     context,

@@ -15,6 +15,7 @@ import {
 import type { TurnEndOutcome, TurnObservation } from "../observability/metrics.js";
 import type { TraceSpan } from "../observability/tracing.js";
 import type { StreamRecord, ThreadRecord } from "../store/records.js";
+import type { StoreTransaction } from "../store/store.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
 import { createDeltaWriter } from "./delta-writer.js";
 import { JOB } from "./jobs.js";
@@ -25,7 +26,7 @@ import { abortStreams, toStreamSnapshot } from "./thread-transitions.js";
 import { recordToolCall } from "./tool-calls.js";
 import { failOrRetryTurn } from "./turn-errors.js";
 import { finalizeTurn, saveStoppedTurn } from "./turn-finalizer.js";
-import { mutate } from "./unit-of-work.js";
+import { type Changes, mutate, scheduleJob } from "./unit-of-work.js";
 
 /** What the turn saw while it streamed, for finalize (B7) and the retry decision (B9). */
 export interface TurnOutcome {
@@ -43,20 +44,31 @@ interface TakenStream {
   agent: AgentDefinition;
 }
 
+/** The stream a run_turn job names, and its thread. */
+export interface TurnToRun {
+  threadId: string;
+  streamId: string;
+}
+
+/** Work committed with the stream's take, whatever its decision (the run_turn job's end). */
+export type OnTake = (tx: StoreTransaction, changes: Changes) => Promise<void>;
+
 /** Takes the stream's lock (B3); undefined when the turn must not run. */
 async function takeStream(
   context: EngineContext,
-  streamId: string,
+  turn: TurnToRun,
   lockId: string,
+  onTake: OnTake,
 ): Promise<TakenStream | undefined> {
+  const { streamId } = turn;
   return mutate(context, async (tx, changes) => {
-    const unlocked = await tx.getStream(streamId);
-    if (unlocked === undefined) return undefined;
-    const thread = await tx.lockThread(unlocked.threadId);
-    // B3: the lock decision reads the stream again under the thread's lock. On PostgreSQL (READ
-    // COMMITTED) the first read, which only finds the thread, may predate another turn taking the
-    // stream, or a stop aborting it, while this transaction waited for the lock; deciding on it
-    // would overwrite that turn's lock id and run the same stream twice.
+    // B3: the lock decision reads the stream under the thread's lock. On PostgreSQL (READ
+    // COMMITTED) a read before the lock may predate another turn taking the stream, or a stop
+    // aborting it, while this transaction waited for the lock; deciding on it would overwrite
+    // that turn's lock id and run the same stream twice.
+    const thread = await tx.lockThread(turn.threadId);
+    // After the thread's lock, as every writer locks the thread first.
+    await onTake(tx, changes);
     const stream = await tx.getStream(streamId);
     if (thread === undefined || stream === undefined) return undefined;
     const decision = decideStreamLock({
@@ -83,16 +95,13 @@ async function takeStream(
       lockId,
       heartbeatAt: now,
     });
-    await tx.scheduleJob(
-      {
-        type: JOB.streamTimeout,
-        threadId: thread.threadId,
-        key: streamId,
-        payload: { streamId },
-        runAt: now + context.timings.streamTimeoutMs,
-      },
-      context.now(),
-    );
+    await scheduleJob(context, tx, changes, {
+      type: JOB.streamTimeout,
+      threadId: thread.threadId,
+      key: streamId,
+      payload: { streamId },
+      runAt: now + context.timings.streamTimeoutMs,
+    });
     changes.emit(thread.threadId, {
       type: "stream_state",
       stream: taken,
@@ -130,18 +139,18 @@ function traceIdOf(traceparent: string | undefined): string | undefined {
 }
 
 /**
- * Runs the turn of `streamId`, start to finish. Once the stream is taken (or refused),
- * `afterTake` runs: the run_turn job ends there. Failures of the turn go to B9; only a failure to
- * take the stream throws, before `afterTake`, so the job runs again.
+ * Runs the turn of a stream, start to finish. `onTake` runs in the transaction that takes the
+ * stream (or refuses it): the run_turn job ends there. Failures of the turn go to B9; only a
+ * failure to take the stream throws, so the job runs again.
  */
 export async function runTurn(
   context: EngineContext,
-  streamId: string,
-  afterTake: () => Promise<void>,
+  turn: TurnToRun,
+  onTake: OnTake,
 ): Promise<void> {
+  const { streamId } = turn;
   const lockId = `${context.instanceId}:${context.newId()}`;
-  const taken = await takeStream(context, streamId, lockId);
-  await afterTake();
+  const taken = await takeStream(context, turn, lockId, onTake);
   if (taken === undefined) return;
   const { thread, agent } = taken;
   const span = context.tracing.startSpan("turn", {
@@ -245,11 +254,12 @@ async function runTakenTurn(
     });
     for await (const chunk of chunks) {
       if (isMeaningfulChunk(chunk.type)) observation.firstDelta();
-      await handleChunk(context, thread, stream, lockId, agent, chunk, outcome);
+      await handleChunk(context, stream, lockId, agent, chunk, outcome);
       if (agent.streaming.saveDeltas) writer.push(chunk);
     }
-    await writer.flush();
     if (outcome.error === undefined && !abort.signal.aborted) {
+      // The last deltas commit with the answer (B5, B7): one transaction less per turn.
+      const lastDeltas = await writer.drain();
       const finalized = await finalizeTurn(context, {
         thread,
         stream,
@@ -257,6 +267,7 @@ async function runTakenTurn(
         agent,
         outcome,
         usage: await result.totalUsage,
+        lastDeltas,
       });
       // A StopThread (or X3 INTERRUPT) that committed between the stream's end and this finalize
       // made it stale (B8); the answer is still kept and an interrupting message still runs.
@@ -268,6 +279,7 @@ async function runTakenTurn(
       }
       return "completed";
     }
+    await writer.flush();
   } catch (error: unknown) {
     if (!abort.signal.aborted && !isStreamOwnershipLostError(error)) {
       outcome.error ??= error;
@@ -316,7 +328,6 @@ async function runTakenTurn(
 /** Tracks what B7/B9 need and records tool calls as soon as they appear (B6). */
 async function handleChunk(
   context: EngineContext,
-  thread: ThreadRecord,
   stream: StreamRecord,
   lockId: string,
   agent: AgentDefinition,
@@ -336,9 +347,8 @@ async function handleChunk(
       if (chunk.providerExecuted === true || !agent.tools.includes(chunk.toolName)) return;
       const messageId = outcome.messageId ?? "";
       const recorded = await mutate(context, async (tx, changes) => {
-        await assertStreamOwner(tx, stream.streamId, lockId);
-        const current = (await tx.getThread(thread.threadId)) ?? thread;
-        return recordToolCall(context, tx, changes, current, {
+        const owned = await assertStreamOwner(tx, stream, lockId);
+        return recordToolCall(context, tx, changes, owned.thread, {
           toolCallId: chunk.toolCallId,
           toolName: chunk.toolName,
           args: toJsonValue(chunk.input) ?? null,
@@ -364,20 +374,17 @@ function startHeartbeat(
   let stopped = false;
   const beat = async () => {
     try {
-      await mutate(context, async (tx) => {
-        await assertStreamOwner(tx, stream.streamId, lockId);
+      await mutate(context, async (tx, changes) => {
+        await assertStreamOwner(tx, stream, lockId);
         const now = context.now();
         await tx.updateStream(stream.streamId, { heartbeatAt: now });
-        await tx.scheduleJob(
-          {
-            type: JOB.streamTimeout,
-            threadId: stream.threadId,
-            key: stream.streamId,
-            payload: { streamId: stream.streamId },
-            runAt: now + context.timings.streamTimeoutMs,
-          },
-          context.now(),
-        );
+        await scheduleJob(context, tx, changes, {
+          type: JOB.streamTimeout,
+          threadId: stream.threadId,
+          key: stream.streamId,
+          payload: { streamId: stream.streamId },
+          runAt: now + context.timings.streamTimeoutMs,
+        });
       });
       schedule();
     } catch (error: unknown) {

@@ -2,25 +2,38 @@
 // commit together. Events for watchers and work started in this process (waking the scheduler,
 // aborting a local turn) happen only after the commit, so nobody sees a change that rolled back.
 import type { ThreadEvent } from "../events/event-bus.js";
-import type { StoreTransaction } from "../store/store.js";
+import type { JobRecord } from "../store/records.js";
+import type { NewJob, StoreTransaction } from "../store/store.js";
 import type { EngineContext } from "./context.js";
 
 /** What a transaction did that must be announced after it commits. */
 export class Changes {
   private readonly eventsByThread = new Map<string, ThreadEvent[]>();
   private readonly afterCommitActions: (() => void)[] = [];
-  private jobsScheduled = false;
+  private readonly jobsScheduled: JobRecord[] = [];
 
-  /** Queues an event for the thread's watchers. */
+  /**
+   * Queues an event for the thread's watchers. Of the thread's states the transaction went
+   * through, watchers hear only the one it commits: a later `thread` event replaces an earlier
+   * one, so no watcher sees a state that never committed (e.g. "completed" on the way to the next
+   * turn's "streaming"), and each commit sends one thread update at most.
+   */
   emit(threadId: string, event: ThreadEvent): void {
     const events = this.eventsByThread.get(threadId);
-    if (events === undefined) this.eventsByThread.set(threadId, [event]);
-    else events.push(event);
+    if (events === undefined) {
+      this.eventsByThread.set(threadId, [event]);
+      return;
+    }
+    if (event.type === "thread") {
+      const earlier = events.findIndex((queued) => queued.type === "thread");
+      if (earlier !== -1) events.splice(earlier, 1);
+    }
+    events.push(event);
   }
 
-  /** Notes that a job was scheduled, so the scheduler looks for due jobs after the commit. */
-  jobScheduled(): void {
-    this.jobsScheduled = true;
+  /** Notes a scheduled job, handed to this process's scheduler after the commit. */
+  jobScheduled(job: JobRecord): void {
+    this.jobsScheduled.push(job);
   }
 
   /** Runs `action` once the transaction committed (never if it rolled back). */
@@ -29,9 +42,9 @@ export class Changes {
   }
 
   /** @internal Announces everything, in order, after the commit. */
-  flush(context: EngineContext): void {
+  flush(context: Pick<EngineContext, "bus" | "offerJobs">): void {
     for (const [threadId, events] of this.eventsByThread) context.bus.publish(threadId, events);
-    if (this.jobsScheduled) context.wakeScheduler();
+    if (this.jobsScheduled.length > 0) context.offerJobs(this.jobsScheduled);
     for (const action of this.afterCommitActions) action();
   }
 }
@@ -51,4 +64,16 @@ export async function mutate<T>(
   });
   changes.flush(context);
   return result;
+}
+
+/** Schedules a job in the transaction; this process's scheduler gets it after the commit. */
+export async function scheduleJob(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  job: NewJob,
+): Promise<JobRecord> {
+  const scheduled = await tx.scheduleJob(job, context.now());
+  changes.jobScheduled(scheduled);
+  return scheduled;
 }

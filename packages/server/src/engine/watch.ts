@@ -46,6 +46,21 @@ const PAGE_SIZE = 500;
 const isAfter = (a: DeltaPosition, b: DeltaPosition) =>
   a.streamSeq > b.streamSeq || (a.streamSeq === b.streamSeq && a.deltaSeq > b.deltaSeq);
 
+const isEnded = (stream: StreamRecord) =>
+  stream.status === "finished" || stream.status === "aborted";
+
+/**
+ * Whether `position` is the very next delta after `cursor`: the next one in the cursor's stream
+ * or, once the cursor passed a stream's end, the first one of the stream after it. Every stream up
+ * to the cursor is then sent, so nothing can be held back before it (`firstOpenSeq`).
+ */
+function isNextAfter(position: DeltaPosition, cursor: DeltaPosition): boolean {
+  if (cursor.deltaSeq === BEFORE_STREAM_END) {
+    return position.streamSeq === cursor.streamSeq + 1 && position.deltaSeq === 0;
+  }
+  return position.streamSeq === cursor.streamSeq && position.deltaSeq === cursor.deltaSeq + 1;
+}
+
 /** Buffers a thread's bus events from the moment of subscription. */
 class EventInbox {
   private readonly events: ThreadEvent[] = [];
@@ -131,6 +146,12 @@ async function readSnapshot(
 
 /** Follows a thread's deltas from a cursor: stored ones, then live ones with gap repair. */
 class DeltaFollower {
+  /**
+   * Whether the last backfill stopped at an open stream with deltas of later streams stored
+   * after it (`firstOpenSeq`): they were not sent, so an end must read them from the store.
+   */
+  private heldBack = false;
+
   constructor(
     private readonly context: EngineContext,
     private readonly threadId: string,
@@ -165,11 +186,17 @@ class DeltaFollower {
         limit: PAGE_SIZE,
       });
       for (const delta of page) {
-        if (openSeq !== undefined && delta.streamSeq > openSeq) return;
+        if (openSeq !== undefined && delta.streamSeq > openSeq) {
+          this.heldBack = true;
+          return;
+        }
         this.cursor = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
         yield delta;
       }
-      if (page.length < PAGE_SIZE) return;
+      if (page.length < PAGE_SIZE) {
+        this.heldBack = false;
+        return;
+      }
     }
   }
 
@@ -186,9 +213,7 @@ class DeltaFollower {
     );
     const ended = (seq: number) => {
       const stream = streams.get(seq);
-      return stream !== undefined && (stream.status === "finished" || stream.status === "aborted")
-        ? stream
-        : undefined;
+      return stream !== undefined && isEnded(stream) ? stream : undefined;
     };
     // A stream the client was in the middle of may have ended while it was away.
     let previousSeq: number | undefined =
@@ -222,26 +247,33 @@ class DeltaFollower {
    * delta; otherwise a delta whose notification is late would be skipped.
    */
   receiveEnd(stream: StreamRecord): StreamRecord {
-    const ended = stream.status === "finished" || stream.status === "aborted";
     const hasAllDeltas =
       stream.deltaCount > 0 &&
       this.cursor.streamSeq === stream.seq &&
       this.cursor.deltaSeq === stream.deltaCount - 1;
-    return ended && hasAllDeltas ? this.passEnd(stream) : stream;
+    return isEnded(stream) && hasAllDeltas ? this.passEnd(stream) : stream;
   }
 
-  /** After a live stream end: the deltas of later streams that waited for it (`backfill`). */
+  /**
+   * After a live stream end: the deltas of later streams that waited for it (`backfill`), and
+   * its last delta if its event was lost. Neither can be missing when the cursor passed the end
+   * (it held every delta of the stream) and nothing was held back since the last backfill read
+   * all that was stored: a later delta is then still to be heard of, and its event, or the next
+   * one if it is lost, brings it (X1 without a store read per stream).
+   */
   async *afterEnd(stream: StreamRecord): AsyncGenerator<DeltaRecord> {
-    if (stream.status === "finished" || stream.status === "aborted") yield* this.backfill();
+    if (!isEnded(stream)) return;
+    const passedEnd =
+      this.cursor.streamSeq === stream.seq && this.cursor.deltaSeq === BEFORE_STREAM_END;
+    if (passedEnd && !this.heldBack) return;
+    yield* this.backfill();
   }
 
   /** A live delta: sent as is when it is the next one, else the store fills the gap. */
   async *receive(delta: DeltaRecord): AsyncGenerator<DeltaRecord> {
     const position = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
     if (!isAfter(position, this.cursor)) return;
-    const isNext =
-      delta.streamSeq === this.cursor.streamSeq && delta.deltaSeq === this.cursor.deltaSeq + 1;
-    if (isNext) {
+    if (isNextAfter(position, this.cursor)) {
       this.cursor = position;
       yield delta;
       return;

@@ -12,7 +12,18 @@ import type { Store } from "../store/store.js";
 export interface ScheduledHandler {
   /** The pool whose concurrency limit applies. */
   pool: string;
-  run(job: JobRecord, control: { complete(): Promise<void> }): Promise<void>;
+  run(job: JobRecord, control: JobControl): Promise<void>;
+}
+
+/** Lets a handler complete its job before it ends (a turn outlives its job, B3). */
+export interface JobControl {
+  /** Deletes the job now. */
+  complete(): Promise<void>;
+  /**
+   * Tells the scheduler the handler deleted the job itself, in a transaction that committed
+   * (StoreTransaction.completeJob), so the scheduler does not delete it again.
+   */
+  completedInTransaction(): void;
 }
 
 export interface SchedulerOptions {
@@ -41,8 +52,12 @@ export interface SchedulerOptions {
 }
 
 export interface Scheduler {
-  /** Looks for due jobs now (called after a commit that scheduled jobs). */
-  wake(): void;
+  /**
+   * Hands over jobs this process has just committed: each one due now runs at once when its pool
+   * has room, claimed by its id (one statement instead of a search for due jobs), and the
+   * scheduler sleeps no later than the earliest one not yet due.
+   */
+  offer(jobs: readonly JobRecord[]): void;
   /** Stops claiming and waits for running handlers to end. */
   stop(): Promise<void>;
 }
@@ -73,6 +88,28 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let wakeRequested = false;
   let sleepTimer: NodeJS.Timeout | undefined;
   let wakeSleeper: (() => void) | undefined;
+  /** When the current sleep ends (while one is under way). */
+  let sleepUntil = Number.POSITIVE_INFINITY;
+  /** The earliest runAt offered since the loop last looked for due jobs. */
+  let earliestOffered = Number.POSITIVE_INFINITY;
+  /**
+   * Pools that may have due jobs waiting for a free slot: a claim filled every slot, or an offered
+   * job found none. Only then does a finished job make the loop look for more.
+   */
+  const backloggedPools = new Set<string>();
+
+  const freeSlots = (pool: string) =>
+    (options.poolLimits[pool] ?? 1) - (runningPerPool.get(pool) ?? 0);
+  const takeSlot = (pool: string) => {
+    runningPerPool.set(pool, (runningPerPool.get(pool) ?? 0) + 1);
+    reportPool(pool);
+  };
+  const freeSlot = (pool: string) => {
+    runningPerPool.set(pool, (runningPerPool.get(pool) ?? 1) - 1);
+    reportPool(pool);
+    // A free slot may let a waiting job run.
+    if (backloggedPools.has(pool)) wake();
+  };
 
   const runJob = async (job: JobRecord, handler: ScheduledHandler) => {
     let completed = false;
@@ -80,6 +117,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       if (completed) return;
       completed = true;
       await store.completeJob(job.jobId, owner);
+    };
+    const completedInTransaction = () => {
+      completed = true;
     };
     const renew = setInterval(() => {
       if (completed) return;
@@ -91,7 +131,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }, leaseMs / 3);
     renew.unref();
     try {
-      await inJobTrace(job, () => handler.run(job, { complete }));
+      await inJobTrace(job, () => handler.run(job, { complete, completedInTransaction }));
       await complete();
     } catch (error: unknown) {
       logger.error(
@@ -110,45 +150,79 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
   };
 
+  /** Runs a claimed job in the slot taken for it, and frees the slot after. */
+  const start = (job: JobRecord, handler: ScheduledHandler, pool: string, claimedAt: number) => {
+    options.metrics?.jobClaimed(job.type, claimedAt - job.runAt);
+    const promise = runJob(job, handler).finally(() => {
+      running.delete(job.jobId);
+      freeSlot(pool);
+    });
+    running.set(job.jobId, promise);
+  };
+
   const claimAndRun = async () => {
     for (const [pool, types] of typesByPool) {
-      const free = (options.poolLimits[pool] ?? 1) - (runningPerPool.get(pool) ?? 0);
+      const free = freeSlots(pool);
       if (free <= 0) continue;
       const claimedAt = options.now();
       const jobs = await store.claimDueJobs(owner, claimedAt, leaseMs, free, types);
+      if (jobs.length < free) backloggedPools.delete(pool);
+      else backloggedPools.add(pool);
       for (const job of jobs) {
         const handler = options.handlers[job.type];
         if (handler === undefined) continue;
-        options.metrics?.jobClaimed(job.type, claimedAt - job.runAt);
-        runningPerPool.set(pool, (runningPerPool.get(pool) ?? 0) + 1);
-        reportPool(pool);
-        const promise = runJob(job, handler).finally(() => {
-          running.delete(job.jobId);
-          runningPerPool.set(pool, (runningPerPool.get(pool) ?? 1) - 1);
-          reportPool(pool);
-          // A free slot may let a waiting job run.
-          wake();
-        });
-        running.set(job.jobId, promise);
+        takeSlot(pool);
+        start(job, handler, pool, claimedAt);
       }
     }
+  };
+
+  /** Claims one offered job by id in a slot taken for it; the loop finds it if this fails. */
+  const claimOffered = async (job: JobRecord, handler: ScheduledHandler) => {
+    takeSlot(handler.pool);
+    const claimedAt = options.now();
+    let claimed: JobRecord | undefined;
+    try {
+      claimed = await store.claimJob(job.jobId, owner, claimedAt, leaseMs);
+    } catch (error: unknown) {
+      logger.warn({ err: error, jobId: job.jobId }, "claiming an offered job failed");
+      wake();
+    }
+    // Not claimed: another replica (or the loop) holds it already, or it was replaced.
+    if (claimed === undefined) freeSlot(handler.pool);
+    else start(claimed, handler, handler.pool, claimedAt);
+  };
+  const offering = new Set<Promise<void>>();
+
+  /** Ends the current sleep at `at` if that is earlier than planned. */
+  const wakeBy = (at: number) => {
+    earliestOffered = Math.min(earliestOffered, at);
+    if (wakeSleeper === undefined || at >= sleepUntil) return;
+    sleepUntil = at;
+    clearTimeout(sleepTimer);
+    sleepTimer = setTimeout(wakeSleeper, Math.max(0, at - options.now()));
   };
 
   const sleep = async () => {
     if (wakeRequested) return;
     const nextDueAt = await store.nextJobDueAt().catch(() => undefined);
-    const untilDueMs = nextDueAt === undefined ? maxIdleMs : Math.max(0, nextDueAt - options.now());
+    // A wake() (a freed slot, stop()) while the query ran: look again at once.
+    if (wakeRequested) return;
+    const now = options.now();
+    sleepUntil = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, earliestOffered, now + maxIdleMs);
     await new Promise<void>((resolve) => {
       wakeSleeper = resolve;
-      sleepTimer = setTimeout(resolve, Math.min(untilDueMs, maxIdleMs));
+      sleepTimer = setTimeout(resolve, Math.max(0, sleepUntil - now));
     });
     clearTimeout(sleepTimer);
     wakeSleeper = undefined;
+    sleepUntil = Number.POSITIVE_INFINITY;
   };
 
   const loop = (async () => {
     while (!stopped) {
       wakeRequested = false;
+      earliestOffered = Number.POSITIVE_INFINITY;
       try {
         await claimAndRun();
       } catch (error: unknown) {
@@ -163,12 +237,27 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     wakeSleeper?.();
   }
 
+  function offer(jobs: readonly JobRecord[]) {
+    if (stopped) return;
+    const now = options.now();
+    for (const job of jobs) {
+      const handler = options.handlers[job.type];
+      if (handler === undefined) continue;
+      if (job.runAt > now) wakeBy(job.runAt);
+      else if (freeSlots(handler.pool) > 0) {
+        const claim = claimOffered(job, handler).finally(() => offering.delete(claim));
+        offering.add(claim);
+      } else backloggedPools.add(handler.pool);
+    }
+  }
+
   return {
-    wake,
+    offer,
     async stop() {
       stopped = true;
       wake();
       await loop;
+      await Promise.allSettled(offering);
       await Promise.allSettled(running.values());
     },
   };

@@ -218,6 +218,11 @@ export interface StoreTransaction extends StoreReader {
    * an owner still running the old job cannot complete or release it.
    */
   scheduleJob(job: NewJob, now: number): Promise<JobRecord>;
+  /**
+   * JobQueue.completeJob inside this transaction: a job whose work is this transaction ends with
+   * it, without a statement of its own after the commit.
+   */
+  completeJob(jobId: string, owner: string): Promise<boolean>;
   /** Cancels jobs by (type, key), or every job of a thread (of the given types; none when empty). */
   cancelJob(type: string, key: string): Promise<void>;
   cancelThreadJobs(threadId: string, types?: readonly string[]): Promise<void>;
@@ -237,6 +242,17 @@ export interface JobQueue {
     limit: number,
     types?: readonly string[],
   ): Promise<JobRecord[]>;
+  /**
+   * Claims the job `jobId` as claimDueJobs would (due at `now`, unclaimed or lease expired);
+   * undefined when it is not due, another owner holds it, or it is gone. How a process takes a
+   * job it has just scheduled without searching for due jobs.
+   */
+  claimJob(
+    jobId: string,
+    owner: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<JobRecord | undefined>;
   /** Deletes a finished job, only if `owner` still holds its lease. Returns whether it did. */
   completeJob(jobId: string, owner: string): Promise<boolean>;
   /**

@@ -42,7 +42,7 @@ export function createTestEngineContext(
     tracing: createTracing(),
     hooks: {},
     timings: DEFAULT_ENGINE_TIMINGS,
-    wakeScheduler: () => {},
+    offerJobs: () => {},
     shutdownSignal: new AbortController().signal,
     ...overrides,
   };

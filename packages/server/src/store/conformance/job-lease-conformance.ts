@@ -93,6 +93,47 @@ export function describeJobLeaseConformance(context: ConformanceContext): void {
       expect(await context.store.findJob(claimed.type, claimed.key)).toBeUndefined();
     });
 
+    it("claimJob claims one job by id only when it is due and unheld, then as claimDueJobs would", async () => {
+      const [due, future] = await scheduleAt(context.store, [T0, T0 + 1000]);
+      const dueId = due?.jobId ?? "";
+      expect(await context.store.claimJob(future?.jobId ?? "", "owner-a", T0, LEASE_MS)).toBe(
+        undefined,
+      );
+      expect(await context.store.claimJob("no-such-job", "owner-a", T0, LEASE_MS)).toBe(undefined);
+      const claimed = await context.store.claimJob(dueId, "owner-a", T0, LEASE_MS);
+      expect(claimed).toMatchObject({
+        jobId: dueId,
+        leaseOwner: "owner-a",
+        leaseUntil: T0 + LEASE_MS,
+        failedRuns: 0,
+      });
+      expect(await context.store.findJob(due?.type ?? "", due?.key ?? "")).toStrictEqual(claimed);
+      // Held: neither another owner nor a search takes it before the lease ends.
+      expect(await context.store.claimJob(dueId, "owner-b", T0 + LEASE_MS - 1, LEASE_MS)).toBe(
+        undefined,
+      );
+      expect(await context.store.claimDueJobs("owner-b", T0 + 1, LEASE_MS, 10)).toEqual([]);
+      expect(await context.store.claimJob(dueId, "owner-b", T0 + LEASE_MS, LEASE_MS)).toMatchObject(
+        { leaseOwner: "owner-b", failedRuns: 1 },
+      );
+    });
+
+    it("claimJob and claimDueJobs racing from two store instances give a job to one owner", async () => {
+      const second = await context.openSecondStore();
+      for (let round = 0; round < 10; round += 1) {
+        const now = T0 + round * 10 * LEASE_MS;
+        const [job] = await scheduleAt(context.store, [now]);
+        const [byId, bySearch] = await Promise.all([
+          context.store.claimJob(job?.jobId ?? "", `by-id-${round}`, now, LEASE_MS),
+          second.claimDueJobs(`by-search-${round}`, now, LEASE_MS, 10),
+        ]);
+        const winners = [...(byId === undefined ? [] : [byId]), ...bySearch];
+        expect(idsOf(winners)).toEqual([job?.jobId]);
+        const owner = winners[0]?.leaseOwner ?? "";
+        expect(await context.store.completeJob(job?.jobId ?? "", owner)).toBe(true);
+      }
+    });
+
     it("completeJob deletes the job only for the owner of its lease", async () => {
       const [unclaimed] = await scheduleAt(context.store, [T0 + 5000]);
       await scheduleAt(context.store, [T0]);

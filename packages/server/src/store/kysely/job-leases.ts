@@ -7,16 +7,42 @@
 // this owner had died); complete, release and extend act only while `owner` holds the lease, so a
 // second run after a first that took effect changes nothing (and answers false, which the
 // scheduler ignores).
+import type { ExpressionBuilder } from "kysely";
 import type { JobRecord } from "../records.js";
+import type { Database } from "./database.js";
 import { jobFromRow } from "./jobs.js";
 import type { QueryContext } from "./query-context.js";
+
+/** A job is claimable when it is due and nobody holds an unexpired lease on it. */
+function claimable(now: number) {
+  return (eb: ExpressionBuilder<Database, "jobs">) =>
+    eb.and([
+      eb("run_at", "<=", now),
+      eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]),
+    ]);
+}
+
+/**
+ * The lease a claim sets. Claiming a job whose lease expired counts a failed run: its previous
+ * owner never completed it.
+ */
+function leaseFor(owner: string, now: number, leaseMs: number) {
+  return (eb: ExpressionBuilder<Database, "jobs">) => ({
+    lease_owner: owner,
+    lease_until: now + leaseMs,
+    failed_runs: eb(
+      "failed_runs",
+      "+",
+      eb.case().when("lease_until", "is", null).then(0).else(1).end(),
+    ),
+  });
+}
 
 /**
  * Claims up to `limit` due jobs in one UPDATE … WHERE job_id IN (SELECT …) RETURNING statement,
  * so no other claimer can take a job between the choice and the claim: on SQLite the statement
  * runs under the single write lock, on PostgreSQL the chosen rows are locked (skipping rows
  * another claimer holds) and the outer condition is checked again on the locked rows.
- * Claiming a job whose lease expired counts a failed run: its previous owner never completed it.
  */
 export async function claimDueJobs(
   ctx: QueryContext,
@@ -27,31 +53,40 @@ export async function claimDueJobs(
   types: readonly string[] | undefined,
 ): Promise<JobRecord[]> {
   if (limit <= 0 || types?.length === 0) return [];
-  let due = ctx.db
-    .selectFrom("jobs")
-    .select("job_id")
-    .where("run_at", "<=", now)
-    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]));
+  let due = ctx.db.selectFrom("jobs").select("job_id").where(claimable(now));
   if (types !== undefined) due = due.where("type", "in", types);
   due = due.orderBy("run_at").orderBy("job_id").limit(limit);
   const rows = await ctx.db
     .updateTable("jobs")
-    .set((eb) => ({
-      lease_owner: owner,
-      lease_until: now + leaseMs,
-      failed_runs: eb(
-        "failed_runs",
-        "+",
-        eb.case().when("lease_until", "is", null).then(0).else(1).end(),
-      ),
-    }))
+    .set(leaseFor(owner, now, leaseMs))
     .where("job_id", "in", ctx.dialect.lockSkippingLocked(due))
-    .where("run_at", "<=", now)
-    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+    .where(claimable(now))
     .returningAll()
     .execute();
   // RETURNING has no defined order; callers run the most overdue first.
   return rows.map(jobFromRow).sort((a, b) => a.runAt - b.runAt || (a.jobId < b.jobId ? -1 : 1));
+}
+
+/**
+ * Claims one job by id if it is claimable: one UPDATE of one row by its key. On PostgreSQL a
+ * concurrent claimer of the same row waits for the first one's row lock and then finds the
+ * condition false, so only one of them gets the job.
+ */
+export async function claimJob(
+  ctx: QueryContext,
+  jobId: string,
+  owner: string,
+  now: number,
+  leaseMs: number,
+): Promise<JobRecord | undefined> {
+  const row = await ctx.db
+    .updateTable("jobs")
+    .set(leaseFor(owner, now, leaseMs))
+    .where("job_id", "=", jobId)
+    .where(claimable(now))
+    .returningAll()
+    .executeTakeFirst();
+  return row && jobFromRow(row);
 }
 
 /** Deletes a finished job if `owner` still holds it; false when the job was lost or replaced. */

@@ -18,6 +18,7 @@ import type {
   ToolCallPatch,
 } from "../store.js";
 import * as deltas from "./deltas.js";
+import * as jobLeases from "./job-leases.js";
 import * as jobs from "./jobs.js";
 import { KyselyStoreReader } from "./kysely-store-reader.js";
 import * as messages from "./messages.js";
@@ -97,6 +98,10 @@ export class KyselyStoreTransaction extends KyselyStoreReader implements StoreTr
 
   scheduleJob(job: NewJob, now: number): Promise<JobRecord> {
     return jobs.scheduleJob(this.ctx, job, now);
+  }
+
+  completeJob(jobId: string, owner: string): Promise<boolean> {
+    return jobLeases.completeJob(this.ctx, jobId, owner);
   }
 
   cancelJob(type: string, key: string): Promise<void> {

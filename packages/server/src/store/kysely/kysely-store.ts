@@ -108,6 +108,15 @@ export class KyselyStore extends KyselyStoreReader implements Store {
     return jobLeases.claimDueJobs(this.ctx, owner, now, leaseMs, limit, types);
   }
 
+  claimJob(
+    jobId: string,
+    owner: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<JobRecord | undefined> {
+    return jobLeases.claimJob(this.ctx, jobId, owner, now, leaseMs);
+  }
+
   completeJob(jobId: string, owner: string): Promise<boolean> {
     return jobLeases.completeJob(this.ctx, jobId, owner);
   }

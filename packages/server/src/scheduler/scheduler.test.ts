@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { JobRecord } from "../store/records.js";
+import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { NewJob, Store } from "../store/store.js";
+import { type ScheduledHandler, type Scheduler, startScheduler } from "./scheduler.js";
+
+/** Long enough that no test is served by the scheduler's periodic look for due jobs. */
+const NEVER_POLLS_MS = 60 * 60_000;
+
+describe("scheduler", () => {
+  let dir: string;
+  let store: Store;
+  let scheduler: Scheduler | undefined;
+  const ran: string[] = [];
+  const finished: { resolve: (jobId: string) => void }[] = [];
+  const nextFinished = () => new Promise<string>((resolve) => finished.push({ resolve }));
+
+  const handler: ScheduledHandler = {
+    pool: "jobs",
+    async run(job) {
+      ran.push(job.jobId);
+      finished.shift()?.resolve(job.jobId);
+    },
+  };
+
+  const schedule = (job: Partial<NewJob>): Promise<JobRecord> =>
+    store.transaction((tx) =>
+      tx.scheduleJob(
+        { type: "work", threadId: null, key: "k", payload: {}, runAt: Date.now(), ...job },
+        Date.now(),
+      ),
+    );
+
+  const start = (owner = "owner-a") => {
+    // The first look for due jobs happens at start: the tests schedule after it.
+    scheduler = startScheduler({
+      store,
+      owner,
+      handlers: { work: handler },
+      poolLimits: { jobs: 4 },
+      now: Date.now,
+      logger: pino({ level: "silent" }),
+      maxIdleMs: NEVER_POLLS_MS,
+    });
+    return scheduler;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "durable-agents-scheduler-"));
+    store = createSqliteStore({ path: join(dir, "agents.db") });
+    await store.migrate();
+    ran.length = 0;
+    finished.length = 0;
+  });
+
+  afterEach(async () => {
+    await scheduler?.stop();
+    scheduler = undefined;
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("runs an offered due job at once, claimed by its id, and deletes it after", async () => {
+    const running = start();
+    const job = await schedule({ key: "due" });
+    const done = nextFinished();
+    running.offer([job]);
+    expect(await done).toBe(job.jobId);
+    await running.stop();
+    expect(await store.findJob("work", "due")).toBeUndefined();
+  });
+
+  it("does not run an offered job another owner holds", async () => {
+    const running = start();
+    const job = await schedule({ key: "held" });
+    const [held] = await store.claimDueJobs("owner-b", Date.now(), 60_000, 10);
+    expect(held?.jobId).toBe(job.jobId);
+    running.offer([job]);
+    await running.stop();
+    expect(ran).toEqual([]);
+    expect(await store.findJob("work", "held")).toMatchObject({ leaseOwner: "owner-b" });
+  });
+
+  it("wakes for an offered job that is not due yet when it becomes due", async () => {
+    const running = start();
+    const job = await schedule({ key: "soon", runAt: Date.now() + 50 });
+    const done = nextFinished();
+    running.offer([job]);
+    expect(await done).toBe(job.jobId);
+    expect(Date.now()).toBeGreaterThanOrEqual(job.runAt);
+  });
+});
