@@ -59,12 +59,12 @@ export function createJobHandlers(
         if (thread !== undefined) await continueThread(context, tx, changes, thread);
       });
     },
-    async [JOB.dispatchTool](job) {
+    async [JOB.dispatchTool](job, control) {
       const threadId = job.threadId;
       const toolCallId = payloadString(job, "toolCallId");
       const attempt = payloadNumber(job, "attempt");
       if (threadId === null) return;
-      const call = await mutate(context, async (tx, changes) => {
+      const dispatched = await mutate(context, async (tx, changes) => {
         // The call is read under the thread's lock, as every writer of the call takes it first: on
         // PostgreSQL (READ COMMITTED) an unlocked read could predate a StopThread (B11) or a
         // RequeueToolCall (X10) that commits before this update, which would then mark a finished
@@ -73,32 +73,49 @@ export function createJobHandlers(
         const current = await tx.getToolCall(threadId, toolCallId);
         if (current === undefined || current.status !== "pending" || current.attempt !== attempt)
           return undefined;
-        const queued = await tx.updateToolCall(
+        const now = context.now();
+        // An in-process runner starts the attempt as it is handed over: it is recorded running
+        // here, with its first heartbeat (X9), instead of queued and then running in a second
+        // transaction. The attempt is then as durable as a running one: if this process dies,
+        // recovery dispatches it again (B20), so the job ends with this transaction.
+        const runnerId = context.transport.inProcessRunnerFor(current.toolName);
+        const handedOver = await tx.updateToolCall(
           threadId,
           toolCallId,
-          { executionState: "queued", nextRetryAt: null },
-          context.now(),
+          runnerId === undefined
+            ? { executionState: "queued", nextRetryAt: null }
+            : { executionState: "running", nextRetryAt: null, runnerId, lastHeartbeatAt: now },
+          now,
         );
+        if (runnerId !== undefined) {
+          await tx.completeJob(job.jobId, context.instanceId);
+          changes.afterCommit(() => control.completedInTransaction());
+        }
         changes.emit(threadId, {
           type: "tool_call",
-          toolCall: queued,
+          toolCall: handedOver,
           threadVersion: thread?.version ?? 0,
         });
-        return queued;
+        return { call: handedOver, startRecorded: runnerId !== undefined };
       });
-      if (call === undefined) return;
-      // The job completes only once the hand-off is durable: a crash before it re-dispatches, and
-      // the runner side de-duplicates by (thread, call, attempt).
-      await dispatchToolAttempt(context, {
-        threadId,
-        toolCallId,
-        toolName: call.toolName,
-        args: call.args,
-        kind: call.kind,
-        attempt: call.attempt,
-        maxAttempts: call.maxAttempts,
-        deadlineAt: call.deadlineAt,
-      });
+      if (dispatched === undefined) return;
+      const { call, startRecorded } = dispatched;
+      // A runner elsewhere: the job completes only once the hand-off is durable, so a crash before
+      // it dispatches again; the runner side de-duplicates by (thread, call, attempt).
+      await dispatchToolAttempt(
+        context,
+        {
+          threadId,
+          toolCallId,
+          toolName: call.toolName,
+          args: call.args,
+          kind: call.kind,
+          attempt: call.attempt,
+          maxAttempts: call.maxAttempts,
+          deadlineAt: call.deadlineAt,
+        },
+        { startRecorded },
+      );
     },
     async [JOB.toolDeadline](job) {
       const threadId = job.threadId;

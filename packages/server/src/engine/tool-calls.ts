@@ -9,7 +9,12 @@ import type { UIMessageChunk } from "ai";
 import { withTraceContext } from "../observability/tracing.js";
 import type { JsonValue, StreamRecord, ThreadRecord, ToolCallRecord } from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
-import type { ToolFailure, ToolReportSink, ToolTask } from "../transport/tool-transport.js";
+import type {
+  DispatchOptions,
+  ToolFailure,
+  ToolReportSink,
+  ToolTask,
+} from "../transport/tool-transport.js";
 import type { EngineContext } from "./context.js";
 import { ThreadNotFoundError, ToolCallNotFoundError } from "./errors.js";
 import { dispatchKey, JOB, toolCallKey } from "./jobs.js";
@@ -122,6 +127,7 @@ export async function scheduleDispatch(
 export async function dispatchToolAttempt(
   context: EngineContext,
   task: Omit<ToolTask, "traceContext">,
+  options?: DispatchOptions,
 ): Promise<void> {
   const span = context.tracing.startSpan(`tool ${task.toolName}`, {
     kind: "producer",
@@ -134,7 +140,9 @@ export async function dispatchToolAttempt(
   });
   try {
     context.metrics.toolDispatched(task.toolName, task);
-    await span.run(() => context.transport.dispatch({ ...task, traceContext: span.traceContext }));
+    await span.run(() =>
+      context.transport.dispatch({ ...task, traceContext: span.traceContext }, options),
+    );
   } catch (error: unknown) {
     span.fail(error);
     throw error;

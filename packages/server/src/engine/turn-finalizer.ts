@@ -7,7 +7,7 @@ import {
   recordStaleFinalizer,
   type StaleFinalizerCounter,
 } from "@durable-agents/core";
-import type { LanguageModelUsage, UIMessage } from "ai";
+import type { UIMessage } from "ai";
 import type {
   DeltaRecord,
   MessageRecord,
@@ -108,7 +108,6 @@ async function finishStream(
 export async function finalizeTurn(
   context: EngineContext,
   turn: FinishedTurn & {
-    usage: LanguageModelUsage;
     /** The turn's deltas not written yet (DeltaWriter.drain): they commit before the answer. */
     lastDeltas: readonly DeltaRecord[];
   },
@@ -136,7 +135,9 @@ export async function finalizeTurn(
     }
     // Before the stream's end, so a watcher hears of every delta before the end that counts them.
     await appendDeltas(tx, changes, turn.lastDeltas);
-    const usage = toUsage(turn.usage);
+    // streamText calls onFinish before its stream ends, so a turn that streamed to its end has it.
+    if (outcome.usage === undefined) context.logger.warn("the turn's stream ended without usage");
+    const usage = outcome.usage === undefined ? ZERO_USAGE : toUsage(outcome.usage);
     const message =
       outcome.responseMessage === undefined
         ? undefined

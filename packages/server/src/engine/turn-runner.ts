@@ -6,6 +6,7 @@
 import { decideStreamLock, isMeaningfulChunk, toJsonValue } from "@durable-agents/core";
 import {
   jsonSchema,
+  type LanguageModelUsage,
   streamText,
   type ToolSet,
   tool,
@@ -33,6 +34,11 @@ export interface TurnOutcome {
   messageId: string | undefined;
   responseMessage: UIMessage | undefined;
   finishReason: string | undefined;
+  /**
+   * The turn's token usage (B24), from streamText's `onFinish`: reading `result.totalUsage`
+   * instead would split the model stream once more and replay every chunk of the turn.
+   */
+  usage: LanguageModelUsage | undefined;
   recordedToolCallCount: number;
   emittedMeaningfulChunk: boolean;
   error: unknown;
@@ -198,6 +204,7 @@ async function runTakenTurn(
     messageId: undefined,
     responseMessage: undefined,
     finishReason: undefined,
+    usage: undefined,
     recordedToolCallCount: 0,
     emittedMeaningfulChunk: false,
     error: undefined,
@@ -238,6 +245,9 @@ async function runTakenTurn(
       onError: ({ error }) => {
         outcome.error ??= error;
       },
+      onFinish: ({ totalUsage }) => {
+        outcome.usage = totalUsage;
+      },
     });
     const chunks = result.toUIMessageStream({
       originalMessages: uiMessages,
@@ -266,7 +276,6 @@ async function runTakenTurn(
         lockId,
         agent,
         outcome,
-        usage: await result.totalUsage,
         lastDeltas,
       });
       // A StopThread (or X3 INTERRUPT) that committed between the stream's end and this finalize

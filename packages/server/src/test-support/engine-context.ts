@@ -18,6 +18,7 @@ export function createTestTransport(overrides: Partial<ToolTransport> = {}): Too
     cancel: async () => {},
     isExecutingLocally: () => false,
     isInProcessRunner: () => false,
+    inProcessRunnerFor: () => undefined,
     close: async () => {},
     ...overrides,
   };

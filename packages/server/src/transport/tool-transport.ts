@@ -54,6 +54,14 @@ export interface ToolProgress {
   state: "claimed" | "running";
 }
 
+export interface DispatchOptions {
+  /**
+   * The dispatch already recorded the attempt running under `inProcessRunnerFor`'s runner id
+   * (with its first heartbeat): the runner does not report its start again.
+   */
+  startRecorded?: boolean;
+}
+
 /** Where a transport delivers what runners report; applying an outcome is idempotent (B17). */
 export interface ToolReportSink {
   onOutcome(outcome: ToolOutcome): Promise<void>;
@@ -75,7 +83,13 @@ export interface ToolTransport {
    * Hands one attempt to a runner. Resolves once the hand-off is durable (a PubAck on NATS;
    * accepted into the in-process pool locally); the outcome arrives later through the sink.
    */
-  dispatch(task: ToolTask): Promise<void>;
+  dispatch(task: ToolTask, options?: DispatchOptions): Promise<void>;
+  /**
+   * The runner id under which `dispatch` starts the tool's attempts in this process at once (the
+   * in-process runner), so the dispatch can record the attempt running in its own transaction;
+   * undefined when a runner elsewhere takes them and reports when it starts (NATS, X9).
+   */
+  inProcessRunnerFor(toolName: string): string | undefined;
   /** Asks the runner holding the attempt to abort it (X9); best effort. */
   cancel(cancellation: {
     threadId: string;

@@ -35,7 +35,10 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
   const tools = new Map(options.tools.map((tool) => [tool.name, tool]));
   const maxConcurrent = options.maxConcurrentTools ?? 16;
   /** Executions held by this process, queued or running, by thread and call. */
-  const held = new Map<string, { task: ToolTask; abort: AbortController }>();
+  const held = new Map<
+    string,
+    { task: ToolTask; abort: AbortController; startRecorded: boolean }
+  >();
   const waiting: ToolTask[] = [];
   const inFlight = new Set<Promise<void>>();
   let running = 0;
@@ -51,7 +54,7 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
       // A waiting attempt that a newer one superseded (RequeueToolCall, X10) never runs.
       if (entry?.task !== task) continue;
       running += 1;
-      const execution = execute(task, entry.abort.signal).finally(() => {
+      const execution = execute(task, entry.abort.signal, entry.startRecorded).finally(() => {
         running -= 1;
         // Only this attempt's entry: a newer attempt of the call may hold the key by now.
         if (held.get(key) === entry) held.delete(key);
@@ -62,7 +65,7 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
     }
   };
 
-  const execute = async (task: ToolTask, signal: AbortSignal) => {
+  const execute = async (task: ToolTask, signal: AbortSignal, startRecorded: boolean) => {
     const report = sink;
     if (report === undefined) return;
     const tool = tools.get(task.toolName);
@@ -74,7 +77,8 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
           "tool heartbeat failed",
         );
       });
-    await heartbeat();
+    // The dispatch may have recorded the start (and the first heartbeat) in its own transaction.
+    if (!startRecorded) await heartbeat();
     const heartbeats = setInterval(() => void heartbeat(), TOOL_HEARTBEAT_INTERVAL_MS);
     heartbeats.unref();
     const startedAt = options.now();
@@ -126,14 +130,18 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
     async start(reportSink) {
       sink = reportSink;
     },
-    async dispatch(task) {
+    async dispatch(task, dispatchOptions) {
       if (closed) throw new Error("the local tool transport is closed");
       const key = executionKey(task.threadId, task.toolCallId);
       const current = held.get(key);
       // The same attempt dispatched twice (a re-run dispatch job) executes once.
       if (current !== undefined && current.task.attempt >= task.attempt) return;
       current?.abort.abort(new Error("superseded by a newer attempt"));
-      held.set(key, { task, abort: new AbortController() });
+      held.set(key, {
+        task,
+        abort: new AbortController(),
+        startRecorded: dispatchOptions?.startRecorded === true,
+      });
       waiting.push(task);
       runNext();
     },
@@ -147,6 +155,9 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
     },
     isInProcessRunner(runnerId) {
       return runnerId.startsWith(LOCAL_RUNNER_ID_PREFIX);
+    },
+    inProcessRunnerFor() {
+      return options.runnerId;
     },
     async close() {
       closed = true;

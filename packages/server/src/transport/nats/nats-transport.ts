@@ -287,6 +287,11 @@ export function createNatsTransport(options: NatsTransportOptions): ToolTranspor
       return false;
     },
 
+    // Runner processes report when they claim and start an attempt (X9).
+    inProcessRunnerFor() {
+      return undefined;
+    },
+
     async close() {
       if (closing.signal.aborted) return;
       closing.abort();

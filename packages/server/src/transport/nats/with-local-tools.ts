@@ -16,7 +16,8 @@ export function withLocalTools(options: {
       await local.start(sink);
       await remote.start(sink);
     },
-    dispatch: (task) => route(task.toolName).dispatch(task),
+    dispatch: (task, dispatchOptions) => route(task.toolName).dispatch(task, dispatchOptions),
+    inProcessRunnerFor: (toolName) => route(toolName).inProcessRunnerFor(toolName),
     cancel: (cancellation) => route(cancellation.toolName).cancel(cancellation),
     isExecutingLocally: (threadId, toolCallId) => local.isExecutingLocally(threadId, toolCallId),
     isInProcessRunner: (runnerId) => local.isInProcessRunner(runnerId),
