@@ -20,7 +20,12 @@ import {
 } from "./context.js";
 import type { EngineHooks } from "./hooks.js";
 import { createIdGenerator } from "./ids.js";
-import { createJobHandlers, RECOVERY_INTERVAL_MS, scheduleRecovery } from "./job-handlers.js";
+import {
+  createJobHandlers,
+  RECOVERY_INTERVAL_MS,
+  scheduleRecovery,
+  scheduleStreamSweep,
+} from "./job-handlers.js";
 import { JOB } from "./jobs.js";
 import {
   recoverThreads,
@@ -202,8 +207,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     metrics: context.metrics,
     tracing: context.tracing,
   });
-  // B20: recovery runs at start-up, then periodically.
+  // B20: recovery runs at start-up, then periodically; so does the stream sweep (B7).
   await scheduleRecovery(context, context.now());
+  await scheduleStreamSweep(context, context.now());
   const operations = createEngineOperations(context);
   return {
     ...operations,

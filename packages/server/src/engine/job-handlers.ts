@@ -163,13 +163,17 @@ export function createJobHandlers(
       });
     },
     async [JOB.streamCleanup](job) {
-      const streamId = payloadString(job, "streamId");
-      await mutate(context, async (tx) => {
-        const stream = await tx.getStream(streamId);
-        if (stream !== undefined && (stream.status === "finished" || stream.status === "aborted")) {
-          await tx.deleteStream(streamId);
-        }
-      });
+      const streamId = job.payload.streamId;
+      if (typeof streamId === "string") {
+        await deleteEndedStream(context, streamId);
+        return;
+      }
+      const endedBefore = context.now() - context.timings.streamCleanupDelayMs;
+      while (
+        (await context.store.deleteEndedStreams(endedBefore, STREAM_SWEEP_BATCH)) ===
+        STREAM_SWEEP_BATCH
+      );
+      await scheduleStreamSweep(context, context.now() + streamSweepIntervalMs(context));
     },
     async [JOB.recovery]() {
       const continued = await recoverThreads(context);
@@ -179,6 +183,40 @@ export function createJobHandlers(
       await scheduleRecovery(context, context.now() + options.recoveryIntervalMs);
     },
   };
+}
+
+/** Streams one sweep deletes per statement. */
+const STREAM_SWEEP_BATCH = 500;
+
+/**
+ * How often the stream sweep runs: a stream is deleted between the cleanup delay and the delay
+ * plus this after it ended (B7: 5 to 6 minutes by default).
+ */
+function streamSweepIntervalMs(context: EngineContext): number {
+  return Math.min(context.timings.streamCleanupDelayMs, 60_000);
+}
+
+/** Schedules the shared stream sweep; one per deployment, whichever replica claims it (B7). */
+export async function scheduleStreamSweep(context: EngineContext, runAt: number): Promise<void> {
+  await mutate(context, async (tx, changes) => {
+    await scheduleJob(context, tx, changes, {
+      type: JOB.streamCleanup,
+      threadId: null,
+      key: JOB.streamCleanup,
+      payload: {},
+      runAt,
+    });
+  });
+}
+
+/** A cleanup job of an earlier version: the one stream it names, if it has ended. */
+async function deleteEndedStream(context: EngineContext, streamId: string): Promise<void> {
+  await mutate(context, async (tx) => {
+    const stream = await tx.getStream(streamId);
+    if (stream !== undefined && (stream.status === "finished" || stream.status === "aborted")) {
+      await tx.deleteStream(streamId);
+    }
+  });
 }
 
 /** Schedules the shared recovery job; one per deployment, whichever replica claims it (B20). */

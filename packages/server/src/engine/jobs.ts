@@ -11,7 +11,11 @@ export const JOB = {
   toolDeadline: "tool_deadline",
   /** A stream without heartbeat for too long is aborted "timeout" (B3). key: stream id. */
   streamTimeout: "stream_timeout",
-  /** Delete a finished or aborted stream and its deltas (B7). key: stream id. */
+  /**
+   * Delete the streams that finished or aborted the cleanup delay ago, with their deltas (B7):
+   * one recurring sweep per deployment. key: "stream_cleanup". (Jobs of earlier versions, one per
+   * stream with its id as key and in the payload, delete that stream.)
+   */
   streamCleanup: "stream_cleanup",
   /** Periodic recovery (B20). key: "recovery". */
   recovery: "recovery",

@@ -109,25 +109,8 @@ export async function abortStreams(
       endedAt: now,
     });
     changes.emit(threadId, { type: "stream_state", stream, threadVersion });
-    await scheduleStreamCleanup(context, tx, changes, stream);
     await tx.cancelJob(JOB.streamTimeout, stream.streamId);
   }
-}
-
-/** Finished and aborted streams and their deltas are deleted a while later (B7). */
-export async function scheduleStreamCleanup(
-  context: EngineContext,
-  tx: StoreTransaction,
-  changes: Changes,
-  stream: StreamRecord,
-): Promise<void> {
-  await scheduleJob(context, tx, changes, {
-    type: JOB.streamCleanup,
-    threadId: stream.threadId,
-    key: stream.streamId,
-    payload: { streamId: stream.streamId },
-    runAt: context.now() + context.timings.streamCleanupDelayMs,
-  });
 }
 
 /**

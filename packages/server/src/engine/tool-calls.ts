@@ -23,7 +23,6 @@ import {
   applyStop,
   continueThread,
   readThreadSnapshot,
-  scheduleStreamCleanup,
   updateThread,
 } from "./thread-transitions.js";
 import { type Changes, scheduleJob } from "./unit-of-work.js";
@@ -290,7 +289,6 @@ async function writeOutcomeStream(
     stream: { ...stream, deltaCount: 1 },
     threadVersion: updated.version,
   });
-  await scheduleStreamCleanup(context, tx, changes, stream);
   return updated;
 }
 

@@ -21,13 +21,7 @@ import { appendDeltas } from "./delta-writer.js";
 import { JOB } from "./jobs.js";
 import { appendUserMessages, takeQueuedMessages } from "./messages.js";
 import { applyToolOutcomes } from "./model-messages.js";
-import {
-  continueThread,
-  runHook,
-  scheduleStreamCleanup,
-  toStreamSnapshot,
-  updateThread,
-} from "./thread-transitions.js";
+import { continueThread, runHook, toStreamSnapshot, updateThread } from "./thread-transitions.js";
 import type { TurnOutcome } from "./turn-runner.js";
 import { type Changes, mutate } from "./unit-of-work.js";
 import { addUsage, toUsage, ZERO_USAGE } from "./usage.js";
@@ -83,7 +77,7 @@ async function saveTurnMessage(
   return saved;
 }
 
-/** Ends the turn's stream as finished (B7) and schedules its cleanup. */
+/** Ends the turn's stream as finished (B7); the stream sweep deletes it later. */
 async function finishStream(
   context: EngineContext,
   tx: StoreTransaction,
@@ -97,7 +91,6 @@ async function finishStream(
   });
   await tx.cancelJob(JOB.streamTimeout, stream.streamId);
   changes.emit(stream.threadId, { type: "stream_state", stream: finished, threadVersion });
-  await scheduleStreamCleanup(context, tx, changes, finished);
 }
 
 /**

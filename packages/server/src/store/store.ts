@@ -266,6 +266,11 @@ export interface JobQueue {
 
 export interface Store extends StoreReader, JobQueue {
   /**
+   * Deletes up to `limit` finished or aborted streams that ended at or before `endedAtOrBefore`,
+   * with their deltas; returns how many it deleted (B7 cleanup).
+   */
+  deleteEndedStreams(endedAtOrBefore: number, limit: number): Promise<number>;
+  /**
    * Whether this process is the database's only user (the embedded SQLite store). Streams a turn
    * left open are then orphans of an earlier run of this process: no other replica owns them.
    */

@@ -218,6 +218,40 @@ export function describeStreamConformance(context: ConformanceContext): void {
       expect(seen).toStrictEqual([...first.deltas, ...second.deltas]);
     });
 
+    it("deleteEndedStreams removes ended streams up to the time and the limit, with their deltas", async () => {
+      const thread = await seedThread(context.store);
+      const streams = await Promise.all(
+        [1, 2, 3, 4, 5].map((seq) => seedStream(context.store, thread.threadId, seq, 2)),
+      );
+      const [finished, aborted, recent, open, pending] = streams.map((seeded) => seeded.stream);
+      const end = async (seq: number, status: "finished" | "aborted", endedAt: number) => {
+        const stream = streams[seq - 1]?.stream;
+        if (stream === undefined) throw new Error(`no stream ${seq}`);
+        await context.store.transaction((tx) =>
+          tx.updateStream(stream.streamId, { status, endedAt }),
+        );
+      };
+      await end(1, "finished", T0);
+      await end(2, "aborted", T0 + 10);
+      await end(3, "finished", T0 + 1000);
+      await context.store.transaction((tx) =>
+        tx.updateStream(open?.streamId ?? "", { status: "streaming", heartbeatAt: T0 }),
+      );
+
+      expect(await context.store.deleteEndedStreams(T0 + 10, 1)).toBe(1);
+      expect(await context.store.deleteEndedStreams(T0 + 10, 10)).toBe(1);
+      expect(await context.store.deleteEndedStreams(T0 + 10, 10)).toBe(0);
+
+      for (const gone of [finished, aborted]) {
+        expect(await context.store.getStream(gone?.streamId ?? "")).toBeUndefined();
+      }
+      for (const kept of [recent, open, pending]) {
+        expect(await context.store.getStream(kept?.streamId ?? "")).toBeDefined();
+      }
+      const deltas = await context.store.listDeltas(thread.threadId, { limit: 100 });
+      expect(deltas.map((delta) => delta.streamSeq)).toEqual([3, 3, 4, 4, 5, 5]);
+    });
+
     it("deleteStream removes the stream and its deltas only", async () => {
       const thread = await seedThread(context.store);
       const doomed = await seedStream(context.store, thread.threadId, 1, 3);

@@ -15,6 +15,7 @@ import { KyselyStoreReader } from "./kysely-store-reader.js";
 import { KyselyStoreTransaction } from "./kysely-store-transaction.js";
 import { runMigrations } from "./migrations/run-migrations.js";
 import type { StoreDialect } from "./store-dialect.js";
+import * as streams from "./streams.js";
 
 export interface KyselyStoreOptions {
   /** The database; the store owns it and destroys it on close(). */
@@ -96,6 +97,10 @@ export class KyselyStore extends KyselyStoreReader implements Store {
 
   close(): Promise<void> {
     return this.ctx.db.destroy();
+  }
+
+  deleteEndedStreams(endedAtOrBefore: number, limit: number): Promise<number> {
+    return streams.deleteEndedStreams(this.ctx, endedAtOrBefore, limit);
   }
 
   claimDueJobs(

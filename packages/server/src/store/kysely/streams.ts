@@ -99,6 +99,29 @@ export async function updateStream(
   return streamFromRow(row);
 }
 
+/**
+ * Deletes up to `limit` finished or aborted streams that ended at or before `endedAtOrBefore`,
+ * with their deltas (foreign key); returns how many (B7 cleanup). The streams table holds only
+ * what is open or ended within the cleanup delay, so the search is over a small table.
+ */
+export async function deleteEndedStreams(
+  ctx: QueryContext,
+  endedAtOrBefore: number,
+  limit: number,
+): Promise<number> {
+  const ended = ctx.db
+    .selectFrom("streams")
+    .select("stream_id")
+    .where("status", "in", ["finished", "aborted"])
+    .where("ended_at", "<=", endedAtOrBefore)
+    .limit(limit);
+  const result = await ctx.db
+    .deleteFrom("streams")
+    .where("stream_id", "in", ended)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Deletes the stream; its deltas go with it through their foreign key (B7 cleanup). */
 export async function deleteStream(ctx: QueryContext, streamId: string): Promise<void> {
   await ctx.db.deleteFrom("streams").where("stream_id", "=", streamId).execute();

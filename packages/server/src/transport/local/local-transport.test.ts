@@ -25,6 +25,16 @@ const task: ToolTask = {
   traceContext: undefined,
 };
 
+function createEchoTransport() {
+  return createLocalTransport({
+    tools: [echo],
+    runnerId: "local:test",
+    logger: pino({ level: "silent" }),
+    now: Date.now,
+    tracing: createTracing(),
+  });
+}
+
 /** Runs one attempt and returns what the transport reported, in order. */
 async function reportsOf(startRecorded: boolean | undefined): Promise<string[]> {
   const reports: string[] = [];
@@ -32,13 +42,7 @@ async function reportsOf(startRecorded: boolean | undefined): Promise<string[]> 
   const reported = new Promise<void>((resolve) => {
     outcomeReported = resolve;
   });
-  const transport = createLocalTransport({
-    tools: [echo],
-    runnerId: "local:test",
-    logger: pino({ level: "silent" }),
-    now: Date.now,
-    tracing: createTracing(),
-  });
+  const transport = createEchoTransport();
   await transport.start({
     async onProgress(progress: ToolProgress) {
       reports.push(`progress ${progress.state} by ${progress.runnerId}`);
@@ -56,14 +60,7 @@ async function reportsOf(startRecorded: boolean | undefined): Promise<string[]> 
 
 describe("the local transport (X9)", () => {
   it("names its runner for every tool it runs", () => {
-    const transport = createLocalTransport({
-      tools: [echo],
-      runnerId: "local:test",
-      logger: pino({ level: "silent" }),
-      now: Date.now,
-      tracing: createTracing(),
-    });
-    expect(transport.inProcessRunnerFor("echo")).toBe("local:test");
+    expect(createEchoTransport().inProcessRunnerFor("echo")).toBe("local:test");
   });
 
   it("reports an attempt running before its outcome", async () => {
