@@ -20,12 +20,7 @@ import {
 } from "./context.js";
 import type { EngineHooks } from "./hooks.js";
 import { createIdGenerator } from "./ids.js";
-import {
-  createJobHandlers,
-  RECOVERY_INTERVAL_MS,
-  scheduleRecovery,
-  scheduleStreamSweep,
-} from "./job-handlers.js";
+import { createJobHandlers, RECOVERY_INTERVAL_MS, scheduleRecurringJob } from "./job-handlers.js";
 import { JOB } from "./jobs.js";
 import {
   recoverThreads,
@@ -208,8 +203,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     tracing: context.tracing,
   });
   // B20: recovery runs at start-up, then periodically; so does the stream sweep (B7).
-  await scheduleRecovery(context, context.now());
-  await scheduleStreamSweep(context, context.now());
+  await scheduleRecurringJob(context, JOB.recovery, context.now());
+  await scheduleRecurringJob(context, JOB.streamCleanup, context.now());
   const operations = createEngineOperations(context);
   return {
     ...operations,

@@ -173,14 +173,18 @@ export function createJobHandlers(
         (await context.store.deleteEndedStreams(endedBefore, STREAM_SWEEP_BATCH)) ===
         STREAM_SWEEP_BATCH
       );
-      await scheduleStreamSweep(context, context.now() + streamSweepIntervalMs(context));
+      await scheduleRecurringJob(
+        context,
+        JOB.streamCleanup,
+        context.now() + streamSweepIntervalMs(context),
+      );
     },
     async [JOB.recovery]() {
       const continued = await recoverThreads(context);
       const redispatched = await resumePendingToolExecutions(context);
       if (continued + redispatched > 0)
         context.logger.info({ continued, redispatched }, "recovery");
-      await scheduleRecovery(context, context.now() + options.recoveryIntervalMs);
+      await scheduleRecurringJob(context, JOB.recovery, context.now() + options.recoveryIntervalMs);
     },
   };
 }
@@ -196,19 +200,6 @@ function streamSweepIntervalMs(context: EngineContext): number {
   return Math.min(context.timings.streamCleanupDelayMs, 60_000);
 }
 
-/** Schedules the shared stream sweep; one per deployment, whichever replica claims it (B7). */
-export async function scheduleStreamSweep(context: EngineContext, runAt: number): Promise<void> {
-  await mutate(context, async (tx, changes) => {
-    await scheduleJob(context, tx, changes, {
-      type: JOB.streamCleanup,
-      threadId: null,
-      key: JOB.streamCleanup,
-      payload: {},
-      runAt,
-    });
-  });
-}
-
 /** A cleanup job of an earlier version: the one stream it names, if it has ended. */
 async function deleteEndedStream(context: EngineContext, streamId: string): Promise<void> {
   await mutate(context, async (tx) => {
@@ -219,13 +210,20 @@ async function deleteEndedStream(context: EngineContext, streamId: string): Prom
   });
 }
 
-/** Schedules the shared recovery job; one per deployment, whichever replica claims it (B20). */
-export async function scheduleRecovery(context: EngineContext, runAt: number): Promise<void> {
+/**
+ * Schedules one of the deployment's recurring jobs — recovery (B20), the stream sweep (B7) — keyed
+ * by its type, so there is one per deployment whichever replica schedules or claims it.
+ */
+export async function scheduleRecurringJob(
+  context: EngineContext,
+  type: typeof JOB.recovery | typeof JOB.streamCleanup,
+  runAt: number,
+): Promise<void> {
   await mutate(context, async (tx, changes) => {
     await scheduleJob(context, tx, changes, {
-      type: JOB.recovery,
+      type,
       threadId: null,
-      key: JOB.recovery,
+      key: type,
       payload: {},
       runAt,
     });

@@ -228,12 +228,9 @@ export async function sendMessage(
       case "accept": {
         // Messages left queued by a stop run first, in the order they were sent.
         const queued = (await takeQueuedMessages(tx, thread)).map((entry) => entry.message);
-        const withMessage = await appendUserMessages(context, tx, changes, thread, [
-          ...queued,
-          input.message,
-        ]);
+        await appendMessages(tx, changes, thread, [...queued, input.message]);
         return {
-          thread: await resumeAndContinue(context, tx, changes, withMessage),
+          thread: await resumeAndContinue(context, tx, changes, thread, input.message.role),
           message: input.message,
           enqueued: false,
         };
@@ -305,26 +302,26 @@ export async function resumeThread(
     if (admission.kind === "refuse") throw refusalError(thread.threadId, admission);
     const queued = (await takeQueuedMessages(tx, thread)).map((entry) => entry.message);
     const prompt = input.prompt === undefined ? [] : [userTextMessage(context, input.prompt)];
-    const withPrompt = await appendUserMessages(context, tx, changes, thread, [
-      ...queued,
-      ...prompt,
-    ]);
-    return resumeAndContinue(context, tx, changes, withPrompt);
+    const added = [...queued, ...prompt];
+    await appendMessages(tx, changes, thread, added);
+    return resumeAndContinue(context, tx, changes, thread, (added.at(-1) ?? last)?.role);
   });
 }
 
 /**
- * Resuming (B12, B13): clears the stop signal; an idle thread whose last message is the user's
- * becomes streaming again (a stopped thread would otherwise stay stopped, B2); then continues.
+ * Resuming (B12, B13): clears the stop signal and restarts the loop's turn count (a new user
+ * message starts a new loop); an idle thread whose last message is the user's becomes streaming
+ * again (a stopped thread would otherwise stay stopped, B2); then continues. The caller knows the
+ * role of the thread's last message: it just read or appended it.
  */
 async function resumeAndContinue(
   context: EngineContext,
   tx: StoreTransaction,
   changes: Changes,
   thread: ThreadRecord,
+  lastMessageRole: MessageRecord["role"] | undefined,
 ): Promise<ThreadRecord> {
-  const last = await tx.getLastMessage(thread.threadId);
-  const restart = isIdleStatus(thread.status) && last?.role === "user";
+  const restart = isIdleStatus(thread.status) && lastMessageRole === "user";
   // A stopped loop's async calls stay pending (B11) and no turn starts before they finish (B2);
   // the thread then truly awaits them, and their last outcome continues it (B19).
   const restartStatus =
