@@ -26,6 +26,11 @@ export interface DeltaWriter {
    * ownership (the finalizer, B7). Rejects if a write was refused.
    */
   drain(): Promise<DeltaRecord[]>;
+  /**
+   * Writes rows `drain` returned whose caller's transaction did not commit (a finalize that
+   * failed), as the writer writes its own. Rejects if the write was refused.
+   */
+  writeDrained(deltas: readonly DeltaRecord[]): Promise<void>;
   /** Stops the throttle timer; queued chunks are dropped. */
   dispose(): void;
 }
@@ -84,13 +89,22 @@ export function createDeltaWriter(
     }));
   };
 
-  const write = async (chunks: UIMessageChunk[]) => {
-    const deltas = toDeltas(chunks);
+  const writeRows = async (deltas: readonly DeltaRecord[]) => {
     if (deltas.length === 0) return;
     await mutate(context, async (tx, changes) => {
       await assertStreamOwner(tx, stream, lockId);
       await appendDeltas(tx, changes, deltas);
     });
+  };
+
+  /** Queues a write after the ones under way; a refused write stops every later one. */
+  const enqueueWrite = (rows: () => readonly DeltaRecord[]) => {
+    writing = writing
+      .then(() => (failure === undefined ? writeRows(rows()) : undefined))
+      .catch((error: unknown) => {
+        failure ??= error;
+        onRefused(error);
+      });
   };
 
   const stopTimer = () => {
@@ -104,12 +118,8 @@ export function createDeltaWriter(
     const chunks = queued;
     queued = [];
     lastFlushAt = context.now();
-    writing = writing
-      .then(() => (failure === undefined ? write(chunks) : undefined))
-      .catch((error: unknown) => {
-        failure ??= error;
-        onRefused(error);
-      });
+    // Numbered when the write starts, after the earlier writes took their numbers.
+    enqueueWrite(() => toDeltas(chunks));
   };
 
   return {
@@ -136,6 +146,11 @@ export function createDeltaWriter(
       const chunks = queued;
       queued = [];
       return toDeltas(chunks);
+    },
+    async writeDrained(deltas) {
+      enqueueWrite(() => deltas);
+      await writing;
+      if (failure !== undefined) throw failure;
     },
     dispose() {
       stopTimer();

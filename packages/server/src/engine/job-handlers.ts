@@ -74,11 +74,16 @@ export function createJobHandlers(
         if (current === undefined || current.status !== "pending" || current.attempt !== attempt)
           return undefined;
         const now = context.now();
-        // An in-process runner starts the attempt as it is handed over: it is recorded running
-        // here, with its first heartbeat (X9), instead of queued and then running in a second
-        // transaction. The attempt is then as durable as a running one: if this process dies,
-        // recovery dispatches it again (B20), so the job ends with this transaction.
-        const runnerId = context.transport.inProcessRunnerFor(current.toolName);
+        // A sync call whose in-process runner has a free slot starts as it is handed over: it is
+        // recorded running here, with its first heartbeat (X9), instead of queued and then
+        // running in a second transaction. It is then as durable as any running sync call: if
+        // this process dies, recovery dispatches it again (B20), so the job ends with this
+        // transaction. Async calls (B16) keep their job until the hand-off, as recovery only
+        // re-dispatches sync calls.
+        const runnerId =
+          current.kind === "sync"
+            ? context.transport.inProcessRunnerFor(current.toolName)
+            : undefined;
         const handedOver = await tx.updateToolCall(
           threadId,
           toolCallId,
@@ -169,10 +174,10 @@ export function createJobHandlers(
         return;
       }
       const endedBefore = context.now() - context.timings.streamCleanupDelayMs;
-      while (
-        (await context.store.deleteEndedStreams(endedBefore, STREAM_SWEEP_BATCH)) ===
-        STREAM_SWEEP_BATCH
-      );
+      for (;;) {
+        const deleted = await context.store.deleteEndedStreams(endedBefore, STREAM_SWEEP_BATCH);
+        if (deleted < STREAM_SWEEP_BATCH) break;
+      }
       await scheduleRecurringJob(
         context,
         JOB.streamCleanup,
@@ -197,7 +202,8 @@ const STREAM_SWEEP_BATCH = 500;
  * plus this after it ended (B7: 5 to 6 minutes by default).
  */
 function streamSweepIntervalMs(context: EngineContext): number {
-  return Math.min(context.timings.streamCleanupDelayMs, 60_000);
+  // At least 10 ms: a cleanup delay of 0 must not make the sweep re-arm itself in a tight loop.
+  return Math.max(10, Math.min(context.timings.streamCleanupDelayMs, 60_000));
 }
 
 /** A cleanup job of an earlier version: the one stream it names, if it has ended. */

@@ -92,7 +92,7 @@ export function runHook(context: EngineContext, name: string, call: () => unknow
  */
 export type AbortReason = StreamAbort["reason"] | "error" | "deleted" | "forced";
 
-/** Aborts streams (B2, B3, B9, B11) and schedules their cleanup (B7). */
+/** Aborts streams (B2, B3, B9, B11); the stream sweep deletes them later (B7). */
 export async function abortStreams(
   context: EngineContext,
   tx: StoreTransaction,

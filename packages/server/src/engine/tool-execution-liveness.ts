@@ -11,9 +11,10 @@ export type ToolExecutionSign =
   /** A runner reported progress at `at`; alive within the runner silence limit. */
   | { kind: "runner_heartbeat"; at: number; alive: boolean }
   /**
-   * Handed to the transport at `at` (the dispatch job marks the call queued), and no runner has
-   * reported since. Alive within the runner silence limit: on a shared store another replica may
-   * have dispatched it moments ago, into its in-process pool or to NATS runners.
+   * Handed to the transport at `at` (the dispatch job marks the call queued; an in-process runner
+   * that starts it at once records it running instead), and no runner has reported since. Alive
+   * within the runner silence limit: on a shared store another replica may have dispatched it
+   * moments ago, into its in-process pool or to NATS runners.
    */
   | { kind: "handed_off"; at: number; alive: boolean }
   /** Nothing shows an execution (e.g. a dead process's execution whose heartbeat was cleared). */

@@ -128,8 +128,7 @@ export async function finalizeTurn(
     }
     // Before the stream's end, so a watcher hears of every delta before the end that counts them.
     await appendDeltas(tx, changes, turn.lastDeltas);
-    // streamText calls onFinish before its stream ends, so a turn that streamed to its end has it.
-    if (outcome.usage === undefined) context.logger.warn("the turn's stream ended without usage");
+    // The turn runner finalizes only turns whose streamText called onFinish (B24).
     const usage = outcome.usage === undefined ? ZERO_USAGE : toUsage(outcome.usage);
     const message =
       outcome.responseMessage === undefined

@@ -267,6 +267,11 @@ async function runTakenTurn(
       await handleChunk(context, stream, lockId, agent, chunk, outcome);
       if (agent.streaming.saveDeltas) writer.push(chunk);
     }
+    // streamText calls onFinish before its stream ends; a stream that ended without it produced
+    // no step (the AI SDK's NoOutputGeneratedError), which is a failed turn (B9), not an answer.
+    if (outcome.error === undefined && !abort.signal.aborted && outcome.usage === undefined) {
+      outcome.error = new Error("the model stream ended without finishing a step");
+    }
     if (outcome.error === undefined && !abort.signal.aborted) {
       // The last deltas commit with the answer (B5, B7): one transaction less per turn.
       const lastDeltas = await writer.drain();
@@ -277,6 +282,14 @@ async function runTakenTurn(
         agent,
         outcome,
         lastDeltas,
+      }).catch(async (error: unknown) => {
+        // The failed turn keeps what it streamed (B5, B9): the deltas go in without the answer.
+        await writer
+          .writeDrained(lastDeltas)
+          .catch((writeError: unknown) =>
+            log.warn({ err: writeError }, "writing the failed turn's deltas failed"),
+          );
+        throw error;
       });
       // A StopThread (or X3 INTERRUPT) that committed between the stream's end and this finalize
       // made it stale (B8); the answer is still kept and an interrupting message still runs.

@@ -1,6 +1,7 @@
 // One state change = one transaction (DESIGN §4 outbox): the change and the jobs it implies
-// commit together. Events for watchers and work started in this process (waking the scheduler,
-// aborting a local turn) happen only after the commit, so nobody sees a change that rolled back.
+// commit together. Events for watchers and work started in this process (handing the jobs to its
+// scheduler, aborting a local turn) happen only after the commit, so nobody sees a change that
+// rolled back.
 import type { ThreadEvent } from "../events/event-bus.js";
 import type { JobRecord } from "../store/records.js";
 import type { NewJob, StoreTransaction } from "../store/store.js";

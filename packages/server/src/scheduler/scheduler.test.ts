@@ -94,3 +94,89 @@ describe("scheduler", () => {
     expect(Date.now()).toBeGreaterThanOrEqual(job.runAt);
   });
 });
+
+describe("scheduler pools", () => {
+  let dir: string;
+  let store: Store;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "durable-agents-scheduler-pools-"));
+    store = createSqliteStore({ path: join(dir, "agents.db") });
+    await store.migrate();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("runs at most its pool's limit, claims offered jobs by id, and runs a waiting job once a slot frees", async () => {
+    const calls = { claimJob: 0, claimDueJobs: 0 };
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === "claimJob" || property === "claimDueJobs") calls[property] += 1;
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    let runningNow = 0;
+    let mostAtOnce = 0;
+    const releases: (() => void)[] = [];
+    const started: string[] = [];
+    const startWaiters: (() => void)[] = [];
+    /** Resolves once `count` jobs have started. */
+    const startedCount = (count: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => (started.length >= count ? resolve() : startWaiters.push(check));
+        check();
+      });
+    const scheduler = startScheduler({
+      store: counting,
+      owner: "owner-a",
+      handlers: {
+        work: {
+          pool: "jobs",
+          async run(job) {
+            started.push(job.key);
+            for (const waiter of startWaiters.splice(0)) waiter();
+            runningNow += 1;
+            mostAtOnce = Math.max(mostAtOnce, runningNow);
+            await new Promise<void>((resolve) => releases.push(resolve));
+            runningNow -= 1;
+          },
+        },
+      },
+      poolLimits: { jobs: 1 },
+      now: Date.now,
+      logger: pino({ level: "silent" }),
+      maxIdleMs: NEVER_POLLS_MS,
+    });
+    try {
+      const searchesAtStart = calls.claimDueJobs;
+      const jobs = await store.transaction(async (tx) => [
+        await tx.scheduleJob(
+          { type: "work", threadId: null, key: "a", payload: {}, runAt: Date.now() },
+          Date.now(),
+        ),
+        await tx.scheduleJob(
+          { type: "work", threadId: null, key: "b", payload: {}, runAt: Date.now() },
+          Date.now(),
+        ),
+      ]);
+      scheduler.offer(jobs);
+      // The first job was claimed by its id; the second waits for the only slot.
+      await startedCount(1);
+      expect(calls.claimJob).toBe(1);
+      expect(started).toEqual(["a"]);
+      releases.shift()?.();
+      await startedCount(2);
+      expect(started).toEqual(["a", "b"]);
+      expect(calls.claimDueJobs).toBeGreaterThan(searchesAtStart);
+      releases.shift()?.();
+    } finally {
+      for (const release of releases) release();
+      await scheduler.stop();
+    }
+    expect(mostAtOnce).toBe(1);
+  });
+});

@@ -104,9 +104,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     runningPerPool.set(pool, (runningPerPool.get(pool) ?? 0) + 1);
     reportPool(pool);
   };
-  const freeSlot = (pool: string) => {
-    runningPerPool.set(pool, (runningPerPool.get(pool) ?? 1) - 1);
+  /** Gives back slots taken for jobs that did not start. */
+  const returnSlots = (pool: string, count: number) => {
+    runningPerPool.set(pool, (runningPerPool.get(pool) ?? count) - count);
     reportPool(pool);
+  };
+  const freeSlot = (pool: string) => {
+    returnSlots(pool, 1);
     // A free slot may let a waiting job run.
     if (backloggedPools.has(pool)) wake();
   };
@@ -150,8 +154,22 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
   };
 
-  /** Runs a claimed job in the slot taken for it, and frees the slot after. */
+  /**
+   * Runs a claimed job in the slot taken for it, and frees the slot after. A claim that ended
+   * after stop() hands its job back at once, for the next process, instead of running it.
+   */
   const start = (job: JobRecord, handler: ScheduledHandler, pool: string, claimedAt: number) => {
+    if (stopped) {
+      returnSlots(pool, 1);
+      const handBack = store
+        .releaseJob(job.jobId, owner, options.now())
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          logger.error({ err: error, jobId: job.jobId }, "job release failed"),
+        );
+      running.set(job.jobId, handBack);
+      return;
+    }
     options.metrics?.jobClaimed(job.type, claimedAt - job.runAt);
     const promise = runJob(job, handler).finally(() => {
       running.delete(job.jobId);
@@ -164,14 +182,23 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     for (const [pool, types] of typesByPool) {
       const free = freeSlots(pool);
       if (free <= 0) continue;
+      // The slots are taken before the claim: an offer while it runs cannot take them too.
+      for (let slot = 0; slot < free; slot += 1) takeSlot(pool);
       const claimedAt = options.now();
-      const jobs = await store.claimDueJobs(owner, claimedAt, leaseMs, free, types);
+      let jobs: JobRecord[] = [];
+      try {
+        jobs = await store.claimDueJobs(owner, claimedAt, leaseMs, free, types);
+      } finally {
+        returnSlots(pool, free - jobs.length);
+      }
       if (jobs.length < free) backloggedPools.delete(pool);
       else backloggedPools.add(pool);
       for (const job of jobs) {
         const handler = options.handlers[job.type];
-        if (handler === undefined) continue;
-        takeSlot(pool);
+        if (handler === undefined) {
+          returnSlots(pool, 1);
+          continue;
+        }
         start(job, handler, pool, claimedAt);
       }
     }
@@ -209,7 +236,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     // A wake() (a freed slot, stop()) while the query ran: look again at once.
     if (wakeRequested) return;
     const now = options.now();
-    sleepUntil = Math.min(nextDueAt ?? Number.POSITIVE_INFINITY, earliestOffered, now + maxIdleMs);
+    // A job due now right after the claim is one whose pool is full (or one that became due
+    // since): a finished job wakes the loop for it, so the loop does not spin on it meanwhile.
+    const dueAt =
+      nextDueAt !== undefined && nextDueAt <= now && backloggedPools.size > 0
+        ? Number.POSITIVE_INFINITY
+        : (nextDueAt ?? Number.POSITIVE_INFINITY);
+    sleepUntil = Math.min(dueAt, earliestOffered, now + maxIdleMs);
     await new Promise<void>((resolve) => {
       wakeSleeper = resolve;
       sleepTimer = setTimeout(resolve, Math.max(0, sleepUntil - now));

@@ -85,9 +85,10 @@ export interface ToolTransport {
    */
   dispatch(task: ToolTask, options?: DispatchOptions): Promise<void>;
   /**
-   * The runner id under which `dispatch` starts the tool's attempts in this process at once (the
-   * in-process runner), so the dispatch can record the attempt running in its own transaction;
-   * undefined when a runner elsewhere takes them and reports when it starts (NATS, X9).
+   * The runner id under which `dispatch` would start an attempt of the tool in this process at
+   * once (the in-process runner with a free slot), so the dispatch can record it running in its
+   * own transaction; undefined when a runner elsewhere takes it and reports when it starts (NATS,
+   * X9), or when the in-process runner is busy and the attempt would wait.
    */
   inProcessRunnerFor(toolName: string): string | undefined;
   /** Asks the runner holding the attempt to abort it (X9); best effort. */

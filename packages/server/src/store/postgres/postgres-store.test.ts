@@ -68,6 +68,7 @@ describe("PostgreSQL store", () => {
       { version: 1, name: "initial_schema" },
       { version: 2, name: "queued_message_policy" },
       { version: 3, name: "jobs_by_type_and_time" },
+      { version: 4, name: "queued_message_count_backfill" },
     ]);
     // Every replica works on the one schema.
     const threads = await Promise.all(

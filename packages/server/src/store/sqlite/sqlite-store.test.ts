@@ -77,6 +77,7 @@ describe("SQLite store", () => {
         { version: 1, name: "initial_schema" },
         { version: 2, name: "queued_message_policy" },
         { version: 3, name: "jobs_by_type_and_time" },
+        { version: 4, name: "queued_message_count_backfill" },
       ]);
       const tables = raw
         .prepare("select name from sqlite_master where type = 'table' order by name")
@@ -98,6 +99,27 @@ describe("SQLite store", () => {
     } finally {
       raw.close();
     }
+  });
+
+  it("version 4 counts the queued messages a version-1 server left (X3)", async () => {
+    const thread = threadRecord({ status: "streaming" });
+    const store = await open();
+    await store.transaction((tx) => tx.insertThread(thread));
+    await store.close();
+    const raw = rawConnection();
+    try {
+      // As a version-1 server left it: two queued rows, and (from version 2) a count of 0.
+      const insert = raw.prepare(
+        "insert into queued_messages (thread_id, queue_position, message_id, role, parts, metadata, usage, created_at, enqueued_at) values (?, ?, ?, 'user', '[]', null, null, 0, 0)",
+      );
+      insert.run(thread.threadId, 0, "m1");
+      insert.run(thread.threadId, 1, "m2");
+      raw.prepare("delete from schema_migrations where version = 4").run();
+    } finally {
+      raw.close();
+    }
+    const migrated = await open();
+    expect((await migrated.getThread(thread.threadId))?.queuedMessageCount).toBe(2);
   });
 
   it("refuses a database migrated by a newer release", async () => {

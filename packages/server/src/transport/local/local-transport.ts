@@ -157,7 +157,8 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
       return runnerId.startsWith(LOCAL_RUNNER_ID_PREFIX);
     },
     inProcessRunnerFor() {
-      return options.runnerId;
+      // An attempt that would wait for a slot is not running yet (X9).
+      return running + waiting.length < maxConcurrent ? options.runnerId : undefined;
     },
     async close() {
       closed = true;
