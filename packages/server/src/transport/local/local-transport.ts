@@ -54,18 +54,34 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
       // A waiting attempt that a newer one superseded (RequeueToolCall, X10) never runs.
       if (entry?.task !== task) continue;
       running += 1;
-      const execution = execute(task, entry.abort.signal, entry.startRecorded).finally(() => {
+      // The slot bounds running handlers: it frees when the handler ends, before the outcome is
+      // reported (a transaction that may wait for the store), so a busy store does not make
+      // waiting attempts out of instant tools.
+      let slotFreed = false;
+      const freeSlot = () => {
+        if (slotFreed) return;
+        slotFreed = true;
         running -= 1;
-        // Only this attempt's entry: a newer attempt of the call may hold the key by now.
-        if (held.get(key) === entry) held.delete(key);
-        inFlight.delete(execution);
         runNext();
-      });
+      };
+      const execution = execute(task, entry.abort.signal, entry.startRecorded, freeSlot).finally(
+        () => {
+          // Only this attempt's entry: a newer attempt of the call may hold the key by now.
+          if (held.get(key) === entry) held.delete(key);
+          inFlight.delete(execution);
+          freeSlot();
+        },
+      );
       inFlight.add(execution);
     }
   };
 
-  const execute = async (task: ToolTask, signal: AbortSignal, startRecorded: boolean) => {
+  const execute = async (
+    task: ToolTask,
+    signal: AbortSignal,
+    startRecorded: boolean,
+    handlerEnded: () => void,
+  ) => {
     const report = sink;
     if (report === undefined) return;
     const tool = tools.get(task.toolName);
@@ -96,7 +112,10 @@ export function createLocalTransport(options: LocalTransportOptions): ToolTransp
     });
     const result = await span
       .run(() => executeTool(tool, { ...task, traceContext: span.traceContext }, signal))
-      .finally(() => clearInterval(heartbeats));
+      .finally(() => {
+        clearInterval(heartbeats);
+        handlerEnded();
+      });
     if (result.type === "failed") span.fail(result.failure.message);
     span.end();
     const base = {
