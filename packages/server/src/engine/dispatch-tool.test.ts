@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobControl } from "../scheduler/scheduler.js";
 import { T0, threadRecord, toolCallRecord } from "../store/conformance/fixtures.js";
 import type { JobRecord } from "../store/records.js";
-import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { createTestEngineContext, createTestTransport } from "../test-support/engine-context.js";
+import { createTestSqliteStore, type TestSqliteStore } from "../test-support/test-sqlite-store.js";
 import type { DispatchOptions, ToolTask } from "../transport/tool-transport.js";
 import { createJobHandlers } from "./job-handlers.js";
 import { dispatchKey, JOB } from "./jobs.js";
@@ -16,21 +13,17 @@ const NOW = T0 + 3_600_000;
 const INSTANCE = "dispatch-test";
 
 describe("the dispatch_tool job (B6, X9)", () => {
-  let dir: string;
+  let testStore: TestSqliteStore;
   let store: Store;
   const dispatched: { task: ToolTask; options: DispatchOptions | undefined }[] = [];
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "durable-agents-dispatch-"));
-    store = createSqliteStore({ path: join(dir, "agents.db") });
-    await store.migrate();
+    testStore = await createTestSqliteStore();
+    store = testStore.store;
     dispatched.length = 0;
   });
 
-  afterEach(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => testStore.remove());
 
   /** A pending call with its dispatch job scheduled and claimed as the engine's scheduler would. */
   async function claimedDispatch(): Promise<{

@@ -1,8 +1,9 @@
 // What each durable job does when the scheduler runs it (DESIGN §4). Handlers are idempotent: a
 // job may run again after a crash, and must then do nothing twice.
-import { isStreamTimedOut } from "@durable-agents/core";
+import { isStreamOpen, isStreamTimedOut } from "@durable-agents/core";
 import type { JobControl } from "../scheduler/scheduler.js";
 import type { JobRecord } from "../store/records.js";
+import type { StoreTransaction } from "../store/store.js";
 import type { EngineContext } from "./context.js";
 import { JOB, type JobType } from "./jobs.js";
 import { recoverThreads, resumePendingToolExecutions } from "./recovery.js";
@@ -10,9 +11,25 @@ import { abortStreams, continueThread, toStreamSnapshot } from "./thread-transit
 import { describeTimeout } from "./tool-call-operations.js";
 import { dispatchToolAttempt, finishToolCall } from "./tool-calls.js";
 import { runTurn } from "./turn-runner.js";
-import { mutate, scheduleJob } from "./unit-of-work.js";
+import { type Changes, mutate, scheduleJob } from "./unit-of-work.js";
 
 export type JobHandler = (job: JobRecord, control: JobControl) => Promise<void>;
+
+/**
+ * Ends the job in the transaction that does its work; the scheduler hears of it once that
+ * transaction committed, and does not delete the job again.
+ */
+async function completeJobIn(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  job: JobRecord,
+  control: JobControl,
+): Promise<void> {
+  // The scheduler claims jobs as this engine's instance.
+  await tx.completeJob(job.jobId, context.instanceId);
+  changes.afterCommit(() => control.completedInTransaction());
+}
 
 function payloadString(job: JobRecord, key: string): string {
   const value = job.payload[key];
@@ -44,11 +61,7 @@ export function createJobHandlers(
       await runTurn(
         context,
         { threadId, streamId: payloadString(job, "streamId") },
-        async (tx, changes) => {
-          // The scheduler claims jobs as this engine's instance.
-          await tx.completeJob(job.jobId, context.instanceId);
-          changes.afterCommit(() => control.completedInTransaction());
-        },
+        (tx, changes) => completeJobIn(context, tx, changes, job, control),
       );
     },
     async [JOB.retryTurn](job) {
@@ -92,10 +105,7 @@ export function createJobHandlers(
             : { executionState: "running", nextRetryAt: null, runnerId, lastHeartbeatAt: now },
           now,
         );
-        if (runnerId !== undefined) {
-          await tx.completeJob(job.jobId, context.instanceId);
-          changes.afterCommit(() => control.completedInTransaction());
-        }
+        if (runnerId !== undefined) await completeJobIn(context, tx, changes, job, control);
         changes.emit(threadId, {
           type: "tool_call",
           toolCall: handedOver,
@@ -210,7 +220,7 @@ function streamSweepIntervalMs(context: EngineContext): number {
 async function deleteEndedStream(context: EngineContext, streamId: string): Promise<void> {
   await mutate(context, async (tx) => {
     const stream = await tx.getStream(streamId);
-    if (stream !== undefined && (stream.status === "finished" || stream.status === "aborted")) {
+    if (stream !== undefined && !isStreamOpen(stream.status)) {
       await tx.deleteStream(streamId);
     }
   });

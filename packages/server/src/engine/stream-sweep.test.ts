@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobControl } from "../scheduler/scheduler.js";
 import { streamRecord, T0, threadRecord } from "../store/conformance/fixtures.js";
 import type { JobRecord, StreamRecord } from "../store/records.js";
-import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { createTestEngineContext } from "../test-support/engine-context.js";
+import { createTestSqliteStore, type TestSqliteStore } from "../test-support/test-sqlite-store.js";
 import { createJobHandlers } from "./job-handlers.js";
 import { JOB } from "./jobs.js";
 
@@ -16,19 +13,15 @@ const DELAY_MS = 5 * 60_000;
 const noControl: JobControl = { complete: async () => {}, completedInTransaction: () => {} };
 
 describe("the stream sweep (B7)", () => {
-  let dir: string;
+  let testStore: TestSqliteStore;
   let store: Store;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "durable-agents-sweep-"));
-    store = createSqliteStore({ path: join(dir, "agents.db") });
-    await store.migrate();
+    testStore = await createTestSqliteStore();
+    store = testStore.store;
   });
 
-  afterEach(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => testStore.remove());
 
   // The default timings: a 5-minute cleanup delay (B7).
   const handlers = () =>

@@ -2,6 +2,7 @@
 // job) is overdue, each with the reason. It reads the facts recovery decides on (B2, B3, B20):
 // streams' heartbeats, runners' heartbeats, and the jobs that move a thread or call on. It only
 // reads; ForceFailThread and RequeueToolCall check again in their own transactions.
+import { isStreamOpen } from "@durable-agents/core";
 import type { JobRecord, ThreadRecord, ToolCallRecord } from "../store/records.js";
 import type { EngineContext } from "./context.js";
 import { dispatchKey, JOB, toolCallKey, turnJobKey } from "./jobs.js";
@@ -98,7 +99,7 @@ async function diagnoseActiveStream(
   now: number,
 ): Promise<StuckDiagnosis | undefined> {
   const stream = await context.store.getStream(streamId);
-  if (stream === undefined || stream.status === "finished" || stream.status === "aborted") {
+  if (stream === undefined || !isStreamOpen(stream.status)) {
     return {
       reason: "no_active_stream",
       detail:

@@ -3,6 +3,7 @@
 // the cursor makes the watcher read the store from the cursor, so a lost event delays an update
 // but never loses it (DESIGN §4). A cursor older than what the store keeps (B7 deletes ended
 // streams after 5 min) gets a snapshot of the committed state first, so there is no resume window.
+import { isStreamOpen } from "@durable-agents/core";
 import type { ThreadEvent } from "../events/event-bus.js";
 import type {
   DeltaRecord,
@@ -45,9 +46,6 @@ const PAGE_SIZE = 500;
 
 const isAfter = (a: DeltaPosition, b: DeltaPosition) =>
   a.streamSeq > b.streamSeq || (a.streamSeq === b.streamSeq && a.deltaSeq > b.deltaSeq);
-
-const isEnded = (stream: StreamRecord) =>
-  stream.status === "finished" || stream.status === "aborted";
 
 /**
  * Whether `position` is the very next delta after `cursor`: the next one in the cursor's stream
@@ -213,7 +211,7 @@ class DeltaFollower {
     );
     const ended = (seq: number) => {
       const stream = streams.get(seq);
-      return stream !== undefined && isEnded(stream) ? stream : undefined;
+      return stream !== undefined && !isStreamOpen(stream.status) ? stream : undefined;
     };
     // A stream the client was in the middle of may have ended while it was away.
     let previousSeq: number | undefined =
@@ -251,7 +249,7 @@ class DeltaFollower {
       stream.deltaCount > 0 &&
       this.cursor.streamSeq === stream.seq &&
       this.cursor.deltaSeq === stream.deltaCount - 1;
-    return isEnded(stream) && hasAllDeltas ? this.passEnd(stream) : stream;
+    return !isStreamOpen(stream.status) && hasAllDeltas ? this.passEnd(stream) : stream;
   }
 
   /**
@@ -262,7 +260,7 @@ class DeltaFollower {
    * one if it is lost, brings it (X1 without a store read per stream).
    */
   async *afterEnd(stream: StreamRecord): AsyncGenerator<DeltaRecord> {
-    if (!isEnded(stream)) return;
+    if (isStreamOpen(stream.status)) return;
     const passedEnd =
       this.cursor.streamSeq === stream.seq && this.cursor.deltaSeq === BEFORE_STREAM_END;
     if (passedEnd && !this.heldBack) return;

@@ -1,18 +1,15 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobRecord } from "../store/records.js";
-import { createSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { NewJob, Store } from "../store/store.js";
+import { createTestSqliteStore, type TestSqliteStore } from "../test-support/test-sqlite-store.js";
 import { type ScheduledHandler, type Scheduler, startScheduler } from "./scheduler.js";
 
 /** Long enough that no test is served by the scheduler's periodic look for due jobs. */
 const NEVER_POLLS_MS = 60 * 60_000;
 
 describe("scheduler", () => {
-  let dir: string;
+  let testStore: TestSqliteStore;
   let store: Store;
   let scheduler: Scheduler | undefined;
   const ran: string[] = [];
@@ -50,9 +47,8 @@ describe("scheduler", () => {
   };
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "durable-agents-scheduler-"));
-    store = createSqliteStore({ path: join(dir, "agents.db") });
-    await store.migrate();
+    testStore = await createTestSqliteStore();
+    store = testStore.store;
     ran.length = 0;
     finished.length = 0;
   });
@@ -60,8 +56,7 @@ describe("scheduler", () => {
   afterEach(async () => {
     await scheduler?.stop();
     scheduler = undefined;
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await testStore.remove();
   });
 
   it("runs an offered due job at once, claimed by its id, and deletes it after", async () => {
@@ -96,19 +91,15 @@ describe("scheduler", () => {
 });
 
 describe("scheduler pools", () => {
-  let dir: string;
+  let testStore: TestSqliteStore;
   let store: Store;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "durable-agents-scheduler-pools-"));
-    store = createSqliteStore({ path: join(dir, "agents.db") });
-    await store.migrate();
+    testStore = await createTestSqliteStore();
+    store = testStore.store;
   });
 
-  afterEach(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => testStore.remove());
 
   it("runs at most its pool's limit, claims offered jobs by id, and runs a waiting job once a slot frees", async () => {
     const calls = { claimJob: 0, claimDueJobs: 0 };

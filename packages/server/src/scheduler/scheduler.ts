@@ -100,8 +100,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const freeSlots = (pool: string) =>
     (options.poolLimits[pool] ?? 1) - (runningPerPool.get(pool) ?? 0);
-  const takeSlot = (pool: string) => {
-    runningPerPool.set(pool, (runningPerPool.get(pool) ?? 0) + 1);
+  const takeSlots = (pool: string, count: number) => {
+    runningPerPool.set(pool, (runningPerPool.get(pool) ?? 0) + count);
     reportPool(pool);
   };
   /** Gives back slots taken for jobs that did not start. */
@@ -183,7 +183,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       const free = freeSlots(pool);
       if (free <= 0) continue;
       // The slots are taken before the claim: an offer while it runs cannot take them too.
-      for (let slot = 0; slot < free; slot += 1) takeSlot(pool);
+      takeSlots(pool, free);
       const claimedAt = options.now();
       let jobs: JobRecord[] = [];
       try {
@@ -206,7 +206,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   /** Claims one offered job by id in a slot taken for it; the loop finds it if this fails. */
   const claimOffered = async (job: JobRecord, handler: ScheduledHandler) => {
-    takeSlot(handler.pool);
+    takeSlots(handler.pool, 1);
     const claimedAt = options.now();
     let claimed: JobRecord | undefined;
     try {
