@@ -60,7 +60,7 @@ export async function createStore(
       logger,
     });
   }
-  const sqliteOptions = { busyTimeoutMs, maxTransactionAttempts };
+  const sqliteOptions = { busyTimeoutMs, maxTransactionAttempts, logger };
   if (parsed.path === SQLITE_MEMORY_PATH) {
     return createSqliteStore({ ...sqliteOptions, path: SQLITE_MEMORY_PATH });
   }

@@ -35,18 +35,22 @@ export interface KyselyStoreOptions {
    * @default DEFAULT_CONNECTION_RETRY (15 s)
    */
   connectionRetry?: ConnectionRetryPolicy;
+  /** Runs when close() is called, before the database is destroyed. */
+  beforeClose?: () => Promise<void> | undefined;
 }
 
 export class KyselyStore extends KyselyStoreReader implements Store {
   readonly exclusive: boolean;
   readonly #maxTransactionAttempts: number;
   readonly #connectionRetry: ConnectionRetryPolicy;
+  readonly #beforeClose: (() => Promise<void> | undefined) | undefined;
 
   constructor(options: KyselyStoreOptions) {
     super({ db: options.db, dialect: options.dialect });
     this.exclusive = options.exclusive;
     this.#maxTransactionAttempts = options.maxTransactionAttempts ?? 5;
     this.#connectionRetry = options.connectionRetry ?? DEFAULT_CONNECTION_RETRY;
+    this.#beforeClose = options.beforeClose;
   }
 
   /**
@@ -95,8 +99,9 @@ export class KyselyStore extends KyselyStoreReader implements Store {
     return runMigrations(this.ctx.db, this.ctx.dialect);
   }
 
-  close(): Promise<void> {
-    return this.ctx.db.destroy();
+  async close(): Promise<void> {
+    await this.#beforeClose?.();
+    await this.ctx.db.destroy();
   }
 
   deleteEndedStreams(endedAtOrBefore: number, limit: number): Promise<number> {

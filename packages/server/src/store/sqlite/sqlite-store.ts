@@ -1,6 +1,7 @@
 // The embedded store (DESIGN §2): one SQLite file through better-sqlite3 and the shared Kysely
 // query layer.
 import { Kysely } from "kysely";
+import type { Logger } from "pino";
 import type { Database } from "../kysely/database.js";
 import { KyselyStore } from "../kysely/kysely-store.js";
 import type { Store } from "../store.js";
@@ -8,6 +9,13 @@ import { ImmediateTransactionSqliteDialect } from "./immediate-sqlite-dialect.js
 import { openSqliteDatabase } from "./open-sqlite-database.js";
 import { sqliteStoreDialect } from "./sqlite-store-dialect.js";
 import { withStatementCache } from "./statement-cache.js";
+import {
+  BACKSTOP_AUTOCHECKPOINT_PAGES,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from "./wal-checkpointer.js";
+
+const MEMORY_PATH = ":memory:";
 
 export interface SqliteStoreOptions {
   /** The database file (its folder must exist), or ":memory:" for a private in-memory database. */
@@ -22,13 +30,16 @@ export interface SqliteStoreOptions {
    * @default 3
    */
   maxTransactionAttempts?: number;
+  /** Where a failed background WAL checkpoint is reported (wal-checkpointer.ts). */
+  logger?: Pick<Logger, "warn">;
 }
 
-function withDefaults(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
+function withDefaults(options: SqliteStoreOptions) {
   return {
     path: options.path,
     busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     maxTransactionAttempts: options.maxTransactionAttempts ?? 3,
+    logger: options.logger,
   };
 }
 
@@ -41,9 +52,23 @@ function withDefaults(options: SqliteStoreOptions): Required<SqliteStoreOptions>
  * them needs. Single-statement writes, like job claims, are safe from several stores.
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  const { path, busyTimeoutMs, maxTransactionAttempts } = withDefaults(options);
+  const { path, busyTimeoutMs, maxTransactionAttempts, logger } = withDefaults(options);
+  let checkpointer: WalCheckpointer | undefined;
   const dialect = new ImmediateTransactionSqliteDialect({
-    database: async () => withStatementCache(openSqliteDatabase(path, busyTimeoutMs)),
+    database: async () => {
+      const database = openSqliteDatabase(path, busyTimeoutMs);
+      // An in-memory database has no write-ahead log to checkpoint.
+      if (path !== MEMORY_PATH) {
+        database.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+        checkpointer = startWalCheckpointer({
+          path,
+          busyTimeoutMs,
+          onError: (message) =>
+            logger?.warn({ path, error: message }, "a background WAL checkpoint failed"),
+        });
+      }
+      return withStatementCache(database);
+    },
   });
   const db = new Kysely<Database>({ dialect });
   // The embedded deployment: one server process owns the file (DESIGN §2).
@@ -52,5 +77,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     dialect: sqliteStoreDialect,
     exclusive: true,
     maxTransactionAttempts,
+    // The worker's connection closes first, so the store's own close is the file's last and
+    // checkpoints what the log still holds.
+    beforeClose: () => checkpointer?.close(),
   });
 }
