@@ -1,18 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobControl } from "../scheduler/scheduler.js";
 import { T0, threadRecord, toolCallRecord } from "../store/conformance/fixtures.js";
-import type { JobRecord } from "../store/records.js";
+import type { JobRecord, ToolKind } from "../store/records.js";
 import type { Store } from "../store/store.js";
 import { createTestEngineContext, createTestTransport } from "../test-support/engine-context.js";
 import { createTestSqliteStore, type TestSqliteStore } from "../test-support/test-sqlite-store.js";
 import type { DispatchOptions, ToolTask } from "../transport/tool-transport.js";
 import { createJobHandlers } from "./job-handlers.js";
-import { dispatchKey, JOB } from "./jobs.js";
+import { dispatchKey, JOB, toolCallKey } from "./jobs.js";
+import { recordToolCall } from "./tool-calls.js";
+import { mutate } from "./unit-of-work.js";
 
 const NOW = T0 + 3_600_000;
 const INSTANCE = "dispatch-test";
 
-describe("the dispatch_tool job (B6, X9)", () => {
+describe("starting a tool call's attempt (B6, X9)", () => {
   let testStore: TestSqliteStore;
   let store: Store;
   const dispatched: { task: ToolTask; options: DispatchOptions | undefined }[] = [];
@@ -52,10 +54,19 @@ describe("the dispatch_tool job (B6, X9)", () => {
     return { threadId: thread.threadId, toolCallId: call.toolCallId, job };
   }
 
-  function handlersWith(inProcessRunnerId: string | undefined) {
-    const context = createTestEngineContext(store, {
+  /** An engine whose transport records dispatches and offers `inProcessRunnerId`'s slot. */
+  function contextWith(inProcessRunnerId: string | undefined, kind: ToolKind = "sync") {
+    return createTestEngineContext(store, {
       now: () => NOW,
       instanceId: INSTANCE,
+      getToolPolicy: async (name) => ({
+        name,
+        description: "",
+        kind,
+        inputSchema: {},
+        retry: undefined,
+        timeoutMs: 10_000,
+      }),
       transport: createTestTransport({
         inProcessRunnerFor: () => inProcessRunnerId,
         dispatch: async (task, options) => {
@@ -63,7 +74,10 @@ describe("the dispatch_tool job (B6, X9)", () => {
         },
       }),
     });
-    return createJobHandlers(context, { recoveryIntervalMs: 60_000 });
+  }
+
+  function handlersWith(inProcessRunnerId: string | undefined) {
+    return createJobHandlers(contextWith(inProcessRunnerId), { recoveryIntervalMs: 60_000 });
   }
 
   /** Runs the job as the scheduler does: it deletes the job after, unless the handler did. */
@@ -81,34 +95,123 @@ describe("the dispatch_tool job (B6, X9)", () => {
     return { completedInTransaction };
   }
 
-  it("records an in-process attempt running with its runner and heartbeat, and ends its job, in one transaction", async () => {
-    const { threadId, toolCallId, job } = await claimedDispatch();
+  describe("the dispatch_tool job", () => {
+    it("records an in-process attempt running with its runner and heartbeat, and ends its job, in one transaction", async () => {
+      const { threadId, toolCallId, job } = await claimedDispatch();
 
-    const { completedInTransaction } = await run(handlersWith("local:this-process"), job);
+      const { completedInTransaction } = await run(handlersWith("local:this-process"), job);
 
-    expect(await store.getToolCall(threadId, toolCallId)).toMatchObject({
-      executionState: "running",
-      runnerId: "local:this-process",
-      lastHeartbeatAt: NOW,
+      expect(await store.getToolCall(threadId, toolCallId)).toMatchObject({
+        executionState: "running",
+        runnerId: "local:this-process",
+        lastHeartbeatAt: NOW,
+      });
+      expect(completedInTransaction).toBe(true);
+      expect(await store.findJob(JOB.dispatchTool, job.key)).toBeUndefined();
+      expect(dispatched).toHaveLength(1);
+      expect(dispatched[0]?.options).toEqual({ startRecorded: true });
     });
-    expect(completedInTransaction).toBe(true);
-    expect(await store.findJob(JOB.dispatchTool, job.key)).toBeUndefined();
-    expect(dispatched).toHaveLength(1);
-    expect(dispatched[0]?.options).toEqual({ startRecorded: true });
+
+    it("leaves an attempt for a runner elsewhere queued, its job to the scheduler after the hand-off", async () => {
+      const { threadId, toolCallId, job } = await claimedDispatch();
+
+      const { completedInTransaction } = await run(handlersWith(undefined), job);
+
+      expect(await store.getToolCall(threadId, toolCallId)).toMatchObject({
+        executionState: "queued",
+        runnerId: null,
+        lastHeartbeatAt: null,
+      });
+      expect(completedInTransaction).toBe(false);
+      expect(await store.findJob(JOB.dispatchTool, job.key)).toMatchObject({ jobId: job.jobId });
+      expect(dispatched[0]?.options).toEqual({ startRecorded: false });
+    });
   });
 
-  it("leaves an attempt for a runner elsewhere queued, its job to the scheduler after the hand-off", async () => {
-    const { threadId, toolCallId, job } = await claimedDispatch();
+  describe("recording a tool call the model made (B18)", () => {
+    /** Records call `call-1` of a `lookup` tool of `kind` in a streaming thread. */
+    async function record(options: {
+      kind: ToolKind;
+      inProcessRunnerId: string | undefined;
+      rollBack?: boolean;
+    }) {
+      const thread = threadRecord({ status: "streaming", seq: 1 });
+      await store.transaction((tx) => tx.insertThread(thread));
+      const context = contextWith(options.inProcessRunnerId, options.kind);
+      const call = { toolCallId: "call-1", toolName: "lookup", args: { q: 1 }, messageId: "m-1" };
+      const recorded = mutate(context, async (tx, changes) => {
+        await recordToolCall(context, tx, changes, thread, call);
+        if (options.rollBack === true) throw new Error("rolled back");
+      });
+      if (options.rollBack === true) await expect(recorded).rejects.toThrow("rolled back");
+      else await recorded;
+      return thread.threadId;
+    }
 
-    const { completedInTransaction } = await run(handlersWith(undefined), job);
+    it("starts a sync call on a free in-process runner: recorded running, no dispatch job, handed over after the commit", async () => {
+      const threadId = await record({ kind: "sync", inProcessRunnerId: "local:this-process" });
 
-    expect(await store.getToolCall(threadId, toolCallId)).toMatchObject({
-      executionState: "queued",
-      runnerId: null,
-      lastHeartbeatAt: null,
+      expect(await store.getToolCall(threadId, "call-1")).toMatchObject({
+        status: "pending",
+        attempt: 1,
+        executionState: "running",
+        runnerId: "local:this-process",
+        lastHeartbeatAt: NOW,
+        deadlineAt: NOW + 10_000,
+      });
+      expect(await store.findJob(JOB.dispatchTool, dispatchKey(threadId, "call-1", 1))).toBe(
+        undefined,
+      );
+      expect(await store.findJob(JOB.toolDeadline, toolCallKey(threadId, "call-1"))).toMatchObject({
+        runAt: NOW + 10_000,
+      });
+      expect(dispatched).toHaveLength(1);
+      expect(dispatched[0]?.task).toMatchObject({
+        threadId,
+        toolCallId: "call-1",
+        toolName: "lookup",
+        args: { q: 1 },
+        attempt: 1,
+      });
+      expect(dispatched[0]?.options).toEqual({ startRecorded: true });
     });
-    expect(completedInTransaction).toBe(false);
-    expect(await store.findJob(JOB.dispatchTool, job.key)).toMatchObject({ jobId: job.jobId });
-    expect(dispatched[0]?.options).toEqual({ startRecorded: false });
+
+    it("hands nothing over when the transaction rolls back", async () => {
+      const threadId = await record({
+        kind: "sync",
+        inProcessRunnerId: "local:this-process",
+        rollBack: true,
+      });
+
+      expect(await store.getToolCall(threadId, "call-1")).toBeUndefined();
+      expect(dispatched).toEqual([]);
+    });
+
+    it("queues a call no in-process runner can start now behind a dispatch job", async () => {
+      const threadId = await record({ kind: "sync", inProcessRunnerId: undefined });
+
+      expect(await store.getToolCall(threadId, "call-1")).toMatchObject({
+        executionState: "queued",
+        runnerId: null,
+        lastHeartbeatAt: null,
+      });
+      expect(
+        await store.findJob(JOB.dispatchTool, dispatchKey(threadId, "call-1", 1)),
+      ).toMatchObject({ runAt: NOW });
+      expect(dispatched).toEqual([]);
+    });
+
+    it("queues an async call behind a dispatch job even when an in-process runner is free (B16)", async () => {
+      const threadId = await record({ kind: "async", inProcessRunnerId: "local:this-process" });
+
+      expect(await store.getToolCall(threadId, "call-1")).toMatchObject({
+        executionState: "queued",
+        runnerId: null,
+      });
+      expect(
+        await store.findJob(JOB.dispatchTool, dispatchKey(threadId, "call-1", 1)),
+      ).toMatchObject({ runAt: NOW });
+      expect(dispatched).toEqual([]);
+    });
   });
 });

@@ -9,7 +9,7 @@ import { JOB, type JobType } from "./jobs.js";
 import { recoverThreads, resumePendingToolExecutions } from "./recovery.js";
 import { abortStreams, continueThread, toStreamSnapshot } from "./thread-transitions.js";
 import { describeTimeout } from "./tool-call-operations.js";
-import { dispatchToolAttempt, finishToolCall } from "./tool-calls.js";
+import { dispatchToolAttempt, finishToolCall, taskOf } from "./tool-calls.js";
 import { runTurn } from "./turn-runner.js";
 import { type Changes, mutate, scheduleJob } from "./unit-of-work.js";
 
@@ -117,20 +117,7 @@ export function createJobHandlers(
       const { call, startRecorded } = dispatched;
       // A runner elsewhere: the job completes only once the hand-off is durable, so a crash before
       // it dispatches again; the runner side de-duplicates by (thread, call, attempt).
-      await dispatchToolAttempt(
-        context,
-        {
-          threadId,
-          toolCallId,
-          toolName: call.toolName,
-          args: call.args,
-          kind: call.kind,
-          attempt: call.attempt,
-          maxAttempts: call.maxAttempts,
-          deadlineAt: call.deadlineAt,
-        },
-        { startRecorded },
-      );
+      await dispatchToolAttempt(context, taskOf(call), { startRecorded });
     },
     async [JOB.toolDeadline](job) {
       const threadId = job.threadId;

@@ -40,8 +40,15 @@ export const CANCELLED_BY_INTERRUPT =
   "Tool call cancelled because a new message interrupted the thread";
 
 /**
- * Records a tool call the model made and schedules its first dispatch and its deadline (B6, B18).
+ * Records a tool call the model made, with its deadline (B18), and starts its first attempt (B6).
  * A call id already recorded in the thread is ignored: ids are unique per thread.
+ *
+ * A sync call whose in-process runner has a free slot is recorded running, with its first
+ * heartbeat (X9), and handed to that runner once the transaction commits: the same record the
+ * dispatch job would make (job-handlers.ts), without the job, its claim and its transaction
+ * between the model's tool call and the tool. If this process dies before the tool reports,
+ * recovery dispatches the call again (B20), as it does any running sync call of a dead process.
+ * Other calls get a dispatch job.
  */
 export async function recordToolCall(
   context: EngineContext,
@@ -59,6 +66,8 @@ export async function recordToolCall(
     kind === "async" ? ASYNC_CALLBACK_MAX_ATTEMPTS : retry?.enabled ? (retry.maxAttempts ?? 3) : 1;
   // B18: every call has a deadline; a tool that names no timeout gets the default (30 min).
   const timeoutMs = policy?.timeoutMs ?? context.timings.defaultToolTimeoutMs;
+  const inProcessRunner =
+    kind === "sync" ? context.transport.inProcessRunnerFor(call.toolName) : undefined;
   const record: ToolCallRecord = {
     threadId: thread.threadId,
     toolCallId: call.toolCallId,
@@ -73,9 +82,9 @@ export async function recordToolCall(
     lastError: null,
     nextRetryAt: null,
     deadlineAt: now + timeoutMs,
-    runnerId: null,
-    lastHeartbeatAt: null,
-    executionState: "queued",
+    runnerId: inProcessRunner ?? null,
+    lastHeartbeatAt: inProcessRunner === undefined ? null : now,
+    executionState: inProcessRunner === undefined ? "queued" : "running",
     messageId: call.messageId,
     createdAt: now,
     updatedAt: now,
@@ -86,7 +95,8 @@ export async function recordToolCall(
     toolCall: record,
     threadVersion: thread.version,
   });
-  await scheduleDispatch(context, tx, changes, record, now);
+  if (inProcessRunner === undefined) await scheduleDispatch(context, tx, changes, record, now);
+  else changes.afterCommit(() => startInProcess(context, record));
   await scheduleJob(context, tx, changes, {
     type: JOB.toolDeadline,
     threadId: thread.threadId,
@@ -95,6 +105,31 @@ export async function recordToolCall(
     runAt: now + timeoutMs,
   });
   return record;
+}
+
+/** Hands a call recorded running to the in-process runner (recordToolCall). */
+function startInProcess(context: EngineContext, call: ToolCallRecord): void {
+  dispatchToolAttempt(context, taskOf(call), { startRecorded: true }).catch((error: unknown) => {
+    // The call stays recorded running; recovery dispatches it again (B20).
+    context.logger.error(
+      { err: error, threadId: call.threadId, toolCallId: call.toolCallId },
+      "starting an in-process tool call failed",
+    );
+  });
+}
+
+/** The attempt of a call a runner gets (without the trace context the dispatch adds). */
+export function taskOf(call: ToolCallRecord): Omit<ToolTask, "traceContext"> {
+  return {
+    threadId: call.threadId,
+    toolCallId: call.toolCallId,
+    toolName: call.toolName,
+    args: call.args,
+    kind: call.kind,
+    attempt: call.attempt,
+    maxAttempts: call.maxAttempts,
+    deadlineAt: call.deadlineAt,
+  };
 }
 
 export async function scheduleDispatch(
