@@ -4,6 +4,7 @@ import { protoToUIMessage } from "@durable-agents/core";
 import type { Delta } from "@durable-agents/core/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listAllMessages, textOf } from "../support/conversation.js";
+import { createGate, createScriptedModel } from "../support/scripted-model.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { isIdle, waitForThread } from "../support/wait.js";
 import { chunksOf, streamedText } from "../support/watch-recorder.js";
@@ -27,10 +28,41 @@ async function converse(test: TestServer, agent: string, prompt: string): Promis
 
 const WORDS = Array.from({ length: 20 }, (_, index) => `w${index}`).join(" ");
 
+/** The stored deltas once StreamUpdates has pushed the first one live. */
+async function deltasOnceOneIsLive(test: TestServer, threadId: string): Promise<Delta[]> {
+  const watch = new AbortController();
+  for await (const response of test.streams.streamUpdates(
+    { threadId, fromSeq: 1n },
+    { signal: watch.signal },
+  )) {
+    if (response.update.case === "delta") break;
+  }
+  watch.abort();
+  return storedDeltas(test, threadId);
+}
+
 describe("saved deltas (B5)", () => {
   let test: TestServer;
+  // A turn that streams its text, then holds its finish until the test releases it.
+  const releaseHeldTurn = createGate();
+  const heldTurn = createScriptedModel(() => ({
+    parts: [
+      { type: "text-start", id: "t1" },
+      { type: "text-delta", id: "t1", delta: "Written " },
+      { type: "text-delta", id: "t1", delta: "before the hold." },
+      { type: "text-end", id: "t1" },
+    ],
+    holdUntil: releaseHeldTurn.promise,
+  }));
   beforeAll(async () => {
     test = await startTestServer({
+      agents: [
+        {
+          name: "held-one-write",
+          model: heldTurn.model,
+          streaming: { saveDeltas: true, throttleMs: 60_000, includeToolInputDeltas: false },
+        },
+      ],
       config: {
         agents: [
           {
@@ -78,16 +110,42 @@ describe("saved deltas (B5)", () => {
     expect(answer?.committedSeq).toBe(1n);
   });
 
-  it("B5 a throttle longer than the turn writes the first chunk, then one compacted delta", async () => {
+  it("B5 a throttle longer than the turn: a turn streamed at once is one compacted delta", async () => {
     const threadId = await converse(test, "one-write", WORDS);
     const deltas = await storedDeltas(test, threadId);
-    expect(deltas).toHaveLength(2);
+    // The due first write waits one event-loop turn; the demo's words all arrive within it.
+    expect(deltas).toHaveLength(1);
     const chunkTypes = chunksOf(deltas).map((chunk) => chunk.type);
     // Adjacent text deltas of one text part were joined into one chunk.
     expect(chunkTypes.filter((type) => type === "text-delta")).toHaveLength(1);
     expect(chunkTypes[0]).toBe("start");
     expect(chunkTypes.at(-1)).toBe("finish");
     expect(streamedText(deltas)).toBe(`You said: ${WORDS}`);
+  });
+
+  it("B5 the first write does not wait for the throttle: the chunks that came together, then the rest at the end", async () => {
+    const { thread } = await test.threads.createThread({ agent: "held-one-write" });
+    const threadId = thread?.threadId ?? "";
+    await test.threads.sendMessage({ threadId, content: { case: "prompt", value: "go" } });
+
+    // The turn is held open, 60 s of throttle ahead: its first write is already stored.
+    const whileHeld = await deltasOnceOneIsLive(test, threadId);
+    expect(whileHeld).toHaveLength(1);
+    expect(chunksOf(whileHeld).map((chunk) => chunk.type)).toEqual([
+      "start",
+      "start-step",
+      "text-start",
+      "text-delta",
+      "text-end",
+    ]);
+    expect(streamedText(whileHeld)).toBe("Written before the hold.");
+
+    releaseHeldTurn.open();
+    await waitForThread(test.streams, threadId, isIdle);
+    const deltas = await storedDeltas(test, threadId);
+    expect(deltas).toHaveLength(2);
+    expect(deltas[0]).toEqual(whileHeld[0]);
+    expect(chunksOf(deltas.slice(1)).map((chunk) => chunk.type)).toEqual(["finish-step", "finish"]);
   });
 
   it("B5 tool-input deltas are dropped unless includeToolInputDeltas", async () => {

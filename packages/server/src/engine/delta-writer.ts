@@ -31,7 +31,7 @@ export interface DeltaWriter {
    * failed), as the writer writes its own. Rejects if the write was refused.
    */
   writeDrained(deltas: readonly DeltaRecord[]): Promise<void>;
-  /** Stops the throttle timer; queued chunks are dropped. */
+  /** Cancels the planned write; queued chunks are dropped. */
   dispose(): void;
 }
 
@@ -58,7 +58,8 @@ export function createDeltaWriter(
   let sequencer: DeltaSequencerState = initialDeltaSequencerState;
   let nextDeltaSeq = stream.deltaCount;
   let lastFlushAt: number | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  /** The write to come, when one is planned: a throttle timer or the next event-loop turn. */
+  let planned: { cancel(): void } | undefined;
   let writing: Promise<void> = Promise.resolve();
   let failure: unknown;
 
@@ -107,13 +108,13 @@ export function createDeltaWriter(
       });
   };
 
-  const stopTimer = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
+  const cancelPlannedWrite = () => {
+    planned?.cancel();
+    planned = undefined;
   };
 
   const startWrite = () => {
-    stopTimer();
+    cancelPlannedWrite();
     if (queued.length === 0) return;
     const chunks = queued;
     queued = [];
@@ -125,14 +126,25 @@ export function createDeltaWriter(
   return {
     push(chunk) {
       queued.push(chunk);
-      if (timer !== undefined) return;
+      if (planned !== undefined) return;
       const timing = decideFlush({
         lastFlushAt,
         now: context.now(),
         throttleMs: options.throttleMs,
       });
-      if (timing.flushNow) startWrite();
-      else timer = setTimeout(startWrite, timing.waitMs);
+      if (timing.flushNow && options.throttleMs === 0) {
+        // Every chunk as soon as it arrives: what the agent asked for.
+        startWrite();
+      } else if (timing.flushNow) {
+        // A write due now (the stream's first, B5) waits for the next event-loop turn, not
+        // longer: the chunks already on their way (the rest of a network read, an instant
+        // model's whole turn) join it instead of each making a write of their own.
+        const immediate = setImmediate(startWrite);
+        planned = { cancel: () => clearImmediate(immediate) };
+      } else {
+        const timer = setTimeout(startWrite, timing.waitMs);
+        planned = { cancel: () => clearTimeout(timer) };
+      }
     },
     async flush() {
       startWrite();
@@ -140,7 +152,7 @@ export function createDeltaWriter(
       if (failure !== undefined) throw failure;
     },
     async drain() {
-      stopTimer();
+      cancelPlannedWrite();
       await writing;
       if (failure !== undefined) throw failure;
       const chunks = queued;
@@ -153,7 +165,7 @@ export function createDeltaWriter(
       if (failure !== undefined) throw failure;
     },
     dispose() {
-      stopTimer();
+      cancelPlannedWrite();
       queued = [];
     },
   };
