@@ -202,9 +202,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     metrics: context.metrics,
     tracing: context.tracing,
   });
-  // B20: recovery runs at start-up, then periodically; so does the stream sweep (B7).
+  // B20: recovery runs at start-up, then periodically; so do the stream sweeps (B3, B7).
   await scheduleRecurringJob(context, JOB.recovery, context.now());
   await scheduleRecurringJob(context, JOB.streamCleanup, context.now());
+  await scheduleRecurringJob(context, JOB.streamTimeout, context.now());
   const operations = createEngineOperations(context);
   return {
     ...operations,

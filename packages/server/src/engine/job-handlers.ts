@@ -141,28 +141,26 @@ export function createJobHandlers(
       }
     },
     async [JOB.streamTimeout](job) {
-      const streamId = payloadString(job, "streamId");
-      await mutate(context, async (tx, changes) => {
-        const unlocked = await tx.getStream(streamId);
-        if (unlocked === undefined) return;
-        const thread = await tx.lockThread(unlocked.threadId);
-        // B3: decide on the stream as it is under the thread's lock. On PostgreSQL (READ
-        // COMMITTED) the first read may predate a heartbeat or a finalize (B7) that committed
-        // while this transaction waited, and a live or finished stream must not be aborted.
-        const stream = await tx.getStream(streamId);
-        if (thread === undefined || stream === undefined || stream.status !== "streaming") return;
-        const snapshot = toStreamSnapshot(stream);
-        if (!isStreamTimedOut(snapshot, context.now(), context.timings.streamTimeoutMs)) return;
-        await abortStreams(
-          context,
-          tx,
-          changes,
-          thread.threadId,
-          [{ streamId, reason: "timeout" }],
-          thread.version,
-        );
-        if (thread.activeStreamId === streamId) await continueThread(context, tx, changes, thread);
-      });
+      const streamId = job.payload.streamId;
+      // A timeout job of an earlier version: the one stream it names.
+      if (typeof streamId === "string") {
+        await timeOutStream(context, streamId);
+        return;
+      }
+      const silentSince = context.now() - context.timings.streamTimeoutMs;
+      let after: { heartbeatAt: number; streamId: string } | undefined;
+      for (;;) {
+        const page = await context.store.listSilentStreams(silentSince, after, STREAM_SWEEP_BATCH);
+        for (const stream of page) await timeOutStream(context, stream.streamId);
+        const last = page.at(-1);
+        if (page.length < STREAM_SWEEP_BATCH || last?.heartbeatAt == null) break;
+        after = { heartbeatAt: last.heartbeatAt, streamId: last.streamId };
+      }
+      await scheduleRecurringJob(
+        context,
+        JOB.streamTimeout,
+        context.now() + sweepIntervalMs(context.timings.streamTimeoutMs),
+      );
     },
     async [JOB.streamCleanup](job) {
       const streamId = job.payload.streamId;
@@ -178,7 +176,7 @@ export function createJobHandlers(
       await scheduleRecurringJob(
         context,
         JOB.streamCleanup,
-        context.now() + streamSweepIntervalMs(context),
+        context.now() + sweepIntervalMs(context.timings.streamCleanupDelayMs),
       );
     },
     async [JOB.recovery]() {
@@ -191,16 +189,46 @@ export function createJobHandlers(
   };
 }
 
-/** Streams one sweep deletes per statement. */
+/** Streams one sweep deletes, or reads, per statement. */
 const STREAM_SWEEP_BATCH = 500;
 
 /**
- * How often the stream sweep runs: a stream is deleted between the cleanup delay and the delay
- * plus this after it ended (B7: 5 to 6 minutes by default).
+ * How often a stream sweep runs, for a time limit `limitMs` it enforces: a stream is deleted
+ * between the cleanup delay and the delay plus this after it ended (B7: 5 to 6 minutes by
+ * default), and aborted between the stream timeout and the timeout plus this after its last
+ * heartbeat (B3: 10 to 11 minutes).
  */
-function streamSweepIntervalMs(context: EngineContext): number {
-  // At least 10 ms: a cleanup delay of 0 must not make the sweep re-arm itself in a tight loop.
-  return Math.max(10, Math.min(context.timings.streamCleanupDelayMs, 60_000));
+function sweepIntervalMs(limitMs: number): number {
+  // At least 10 ms: a limit of 0 must not make the sweep re-arm itself in a tight loop.
+  return Math.max(10, Math.min(limitMs, 60_000));
+}
+
+/**
+ * B3: aborts a streaming stream with no heartbeat for the stream timeout ("timeout"), and
+ * continues its thread when it was the active stream.
+ */
+async function timeOutStream(context: EngineContext, streamId: string): Promise<void> {
+  await mutate(context, async (tx, changes) => {
+    const unlocked = await tx.getStream(streamId);
+    if (unlocked === undefined) return;
+    const thread = await tx.lockThread(unlocked.threadId);
+    // Decided on the stream as it is under the thread's lock. On PostgreSQL (READ COMMITTED) the
+    // first read may predate a heartbeat or a finalize (B7) that committed while this transaction
+    // waited, and a live or finished stream must not be aborted.
+    const stream = await tx.getStream(streamId);
+    if (thread === undefined || stream === undefined || stream.status !== "streaming") return;
+    const snapshot = toStreamSnapshot(stream);
+    if (!isStreamTimedOut(snapshot, context.now(), context.timings.streamTimeoutMs)) return;
+    await abortStreams(
+      context,
+      tx,
+      changes,
+      thread.threadId,
+      [{ streamId, reason: "timeout" }],
+      thread.version,
+    );
+    if (thread.activeStreamId === streamId) await continueThread(context, tx, changes, thread);
+  });
 }
 
 /** A cleanup job of an earlier version: the one stream it names, if it has ended. */
@@ -214,12 +242,12 @@ async function deleteEndedStream(context: EngineContext, streamId: string): Prom
 }
 
 /**
- * Schedules one of the deployment's recurring jobs — recovery (B20), the stream sweep (B7) — keyed
- * by its type, so there is one per deployment whichever replica schedules or claims it.
+ * Schedules one of the deployment's recurring jobs — recovery (B20), the stream sweeps (B3, B7) —
+ * keyed by its type, so there is one per deployment whichever replica schedules or claims it.
  */
 export async function scheduleRecurringJob(
   context: EngineContext,
-  type: typeof JOB.recovery | typeof JOB.streamCleanup,
+  type: typeof JOB.recovery | typeof JOB.streamCleanup | typeof JOB.streamTimeout,
   runAt: number,
 ): Promise<void> {
   await mutate(context, async (tx, changes) => {

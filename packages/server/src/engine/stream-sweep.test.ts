@@ -12,7 +12,7 @@ const NOW = T0 + 3_600_000;
 const DELAY_MS = 5 * 60_000;
 const noControl: JobControl = { complete: async () => {}, completedInTransaction: () => {} };
 
-describe("the stream sweep (B7)", () => {
+describe("the stream sweeps (B3, B7)", () => {
   let testStore: TestSqliteStore;
   let store: Store;
 
@@ -41,9 +41,13 @@ describe("the stream sweep (B7)", () => {
     return streams;
   }
 
-  const job = (payload: JobRecord["payload"], key: string): JobRecord => ({
+  const job = (
+    payload: JobRecord["payload"],
+    key: string,
+    type: string = JOB.streamCleanup,
+  ): JobRecord => ({
     jobId: "sweep-job",
-    type: JOB.streamCleanup,
+    type,
     threadId: null,
     key,
     payload,
@@ -89,5 +93,47 @@ describe("the stream sweep (B7)", () => {
     expect(await store.getStream(ended?.streamId ?? "")).toBeUndefined();
     expect(await store.getStream(other?.streamId ?? "")).toBeDefined();
     expect(await store.findJob(JOB.streamCleanup, JOB.streamCleanup)).toBeUndefined();
+  });
+
+  it("B3 aborts the streams silent for the stream timeout, continues their threads, keeps the others, and runs again a minute later", async () => {
+    const TIMEOUT_MS = 10 * 60_000;
+    const [silent] = await seedStreams({
+      status: "streaming",
+      lockId: "dead-turn",
+      heartbeatAt: NOW - TIMEOUT_MS,
+    });
+    const [alive] = await seedStreams({
+      status: "streaming",
+      lockId: "live-turn",
+      heartbeatAt: NOW - TIMEOUT_MS + 1,
+    });
+    const [finished] = await seedStreams({ status: "finished", heartbeatAt: 0, endedAt: NOW });
+    const silentThreadId = silent?.threadId ?? "";
+    await store.transaction((tx) =>
+      tx.updateThread(
+        silentThreadId,
+        { status: "streaming", activeStreamId: silent?.streamId ?? null },
+        NOW,
+      ),
+    );
+
+    await handlers()[JOB.streamTimeout](job({}, JOB.streamTimeout, JOB.streamTimeout), noControl);
+
+    expect(await store.getStream(silent?.streamId ?? "")).toMatchObject({
+      status: "aborted",
+      abortReason: "timeout",
+      endedAt: NOW,
+    });
+    // B2: the thread goes on, with a fresh stream for a turn to take.
+    const thread = await store.getThread(silentThreadId);
+    expect(thread).toMatchObject({ status: "streaming", seq: 2 });
+    expect(thread?.activeStreamId).not.toBe(silent?.streamId);
+    expect(await store.getStream(alive?.streamId ?? "")).toMatchObject({ status: "streaming" });
+    expect(await store.getStream(finished?.streamId ?? "")).toMatchObject({ status: "finished" });
+    expect(await store.findJob(JOB.streamTimeout, JOB.streamTimeout)).toMatchObject({
+      threadId: null,
+      runAt: NOW + 60_000,
+      leaseOwner: null,
+    });
   });
 });

@@ -121,7 +121,7 @@ async function diagnoseActiveStream(
     const lastBeatAt = stream.heartbeatAt ?? stream.createdAt;
     const silentMs = now - lastBeatAt;
     const holder = stream.lockId === null ? "" : ` (lock ${stream.lockId})`;
-    // B3: the stream_timeout job should have aborted it.
+    // B3: the stream timeout sweep aborts it within a minute of this.
     if (silentMs >= context.timings.streamTimeoutMs) {
       return {
         reason: "stream_timed_out",

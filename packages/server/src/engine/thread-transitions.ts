@@ -109,7 +109,6 @@ export async function abortStreams(
       endedAt: now,
     });
     changes.emit(threadId, { type: "stream_state", stream, threadVersion });
-    await tx.cancelJob(JOB.streamTimeout, stream.streamId);
   }
 }
 

@@ -18,7 +18,6 @@ import type {
 import type { StoreTransaction } from "../store/store.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
 import { appendDeltas } from "./delta-writer.js";
-import { JOB } from "./jobs.js";
 import { appendUserMessages, takeQueuedMessages } from "./messages.js";
 import { applyToolOutcomes } from "./model-messages.js";
 import { continueThread, runHook, toStreamSnapshot, updateThread } from "./thread-transitions.js";
@@ -89,7 +88,6 @@ async function finishStream(
     status: "finished",
     endedAt: context.now(),
   });
-  await tx.cancelJob(JOB.streamTimeout, stream.streamId);
   changes.emit(stream.threadId, { type: "stream_state", stream: finished, threadVersion });
 }
 

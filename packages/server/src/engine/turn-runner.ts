@@ -19,7 +19,6 @@ import type { StreamRecord, ThreadRecord } from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
 import { createDeltaWriter } from "./delta-writer.js";
-import { JOB } from "./jobs.js";
 import { buildModelMessages } from "./model-messages.js";
 import { assertStreamOwner, isStreamOwnershipLostError } from "./stream-ownership.js";
 import { heartbeatDelayMs } from "./stream-timings.js";
@@ -27,7 +26,7 @@ import { abortStreams, toStreamSnapshot } from "./thread-transitions.js";
 import { recordToolCall } from "./tool-calls.js";
 import { failOrRetryTurn } from "./turn-errors.js";
 import { finalizeTurn, saveStoppedTurn } from "./turn-finalizer.js";
-import { type Changes, mutate, scheduleJob } from "./unit-of-work.js";
+import { type Changes, mutate } from "./unit-of-work.js";
 
 /** What the turn saw while it streamed, for finalize (B7) and the retry decision (B9). */
 export interface TurnOutcome {
@@ -96,17 +95,11 @@ async function takeStream(
     if (decision.kind === "refuse") return undefined;
     const agent = context.getAgent(thread.agent);
     const now = context.now();
+    // B3: the stream timeout sweep (job-handlers.ts) aborts it once its heartbeats stop.
     const taken = await tx.updateStream(streamId, {
       status: "streaming",
       lockId,
       heartbeatAt: now,
-    });
-    await scheduleJob(context, tx, changes, {
-      type: JOB.streamTimeout,
-      threadId: thread.threadId,
-      key: streamId,
-      payload: { streamId },
-      runAt: now + context.timings.streamTimeoutMs,
     });
     changes.emit(thread.threadId, {
       type: "stream_state",
@@ -396,17 +389,9 @@ function startHeartbeat(
   let stopped = false;
   const beat = async () => {
     try {
-      await mutate(context, async (tx, changes) => {
+      await mutate(context, async (tx) => {
         await assertStreamOwner(tx, stream, lockId);
-        const now = context.now();
-        await tx.updateStream(stream.streamId, { heartbeatAt: now });
-        await scheduleJob(context, tx, changes, {
-          type: JOB.streamTimeout,
-          threadId: stream.threadId,
-          key: stream.streamId,
-          payload: { streamId: stream.streamId },
-          runAt: now + context.timings.streamTimeoutMs,
-        });
+        await tx.updateStream(stream.streamId, { heartbeatAt: context.now() });
       });
       schedule();
     } catch (error: unknown) {

@@ -131,6 +131,15 @@ export interface StoreReader {
     threadId: string,
     statuses?: readonly StreamRecord["status"][],
   ): Promise<StreamRecord[]>;
+  /**
+   * Streams of any thread still streaming whose last heartbeat is at or before
+   * `heartbeatAtOrBefore`, by (heartbeatAt, streamId) after `after` (the B3 timeout sweep).
+   */
+  listSilentStreams(
+    heartbeatAtOrBefore: number,
+    after: { heartbeatAt: number; streamId: string } | undefined,
+    limit: number,
+  ): Promise<StreamRecord[]>;
   /** Ordered by (streamSeq, deltaSeq). */
   listDeltas(threadId: string, query: ListDeltasQuery): Promise<DeltaRecord[]>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isDeltaSequenceError, isDuplicateRecordError, isRecordNotFoundError } from "../errors.js";
-import type { DeltaRecord } from "../records.js";
-import type { DeltaPosition } from "../store.js";
+import type { DeltaRecord, StreamRecord } from "../records.js";
+import type { DeltaPosition, StreamPatch } from "../store.js";
 import type { ConformanceContext } from "./conformance-context.js";
 import { deltaRecord, newId, streamRecord, T0 } from "./fixtures.js";
 import { rejectionOf, seedStream, seedThread } from "./seed.js";
@@ -250,6 +250,36 @@ export function describeStreamConformance(context: ConformanceContext): void {
       }
       const deltas = await context.store.listDeltas(thread.threadId, { limit: 100 });
       expect(deltas.map((delta) => delta.streamSeq)).toEqual([3, 3, 4, 4, 5, 5]);
+    });
+
+    it("listSilentStreams lists streaming streams silent since the time, by heartbeat, in pages", async () => {
+      const thread = await seedThread(context.store);
+      const seeded = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map((seq) => seedStream(context.store, thread.threadId, seq, 0)),
+      );
+      const [oldest, tiedA, tiedB, fresh, finished] = seeded.map(({ stream }) => stream);
+      const set = (stream: StreamRecord | undefined, patch: StreamPatch) =>
+        context.store.transaction((tx) => tx.updateStream(stream?.streamId ?? "", patch));
+      await set(oldest, { status: "streaming", heartbeatAt: T0 });
+      await set(tiedA, { status: "streaming", heartbeatAt: T0 + 5 });
+      await set(tiedB, { status: "streaming", heartbeatAt: T0 + 5 });
+      await set(fresh, { status: "streaming", heartbeatAt: T0 + 6 });
+      await set(finished, { status: "finished", heartbeatAt: T0, endedAt: T0 + 1 });
+      // The sixth stays pending, never heartbeated.
+      const ids = (streams: StreamRecord[]) => streams.map((stream) => stream.streamId);
+      const tied = [tiedA?.streamId ?? "", tiedB?.streamId ?? ""].sort();
+
+      const all = await context.store.listSilentStreams(T0 + 5, undefined, 10);
+      expect(ids(all)).toEqual([oldest?.streamId, ...tied]);
+      const first = await context.store.listSilentStreams(T0 + 5, undefined, 2);
+      expect(ids(first)).toEqual([oldest?.streamId, tied[0]]);
+      const second = await context.store.listSilentStreams(
+        T0 + 5,
+        { heartbeatAt: T0 + 5, streamId: tied[0] ?? "" },
+        2,
+      );
+      expect(ids(second)).toEqual([tied[1]]);
+      expect(await context.store.listSilentStreams(T0 - 1, undefined, 10)).toEqual([]);
     });
 
     it("deleteStream removes the stream and its deltas only", async () => {

@@ -74,6 +74,14 @@ export class KyselyStoreReader implements StoreReader {
     return streams.listStreams(this.ctx, threadId, statuses);
   }
 
+  listSilentStreams(
+    heartbeatAtOrBefore: number,
+    after: { heartbeatAt: number; streamId: string } | undefined,
+    limit: number,
+  ): Promise<StreamRecord[]> {
+    return streams.listSilentStreams(this.ctx, heartbeatAtOrBefore, after, limit);
+  }
+
   listDeltas(threadId: string, query: ListDeltasQuery): Promise<DeltaRecord[]> {
     return deltas.listDeltas(this.ctx, threadId, query);
   }

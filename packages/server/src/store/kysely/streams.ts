@@ -71,6 +71,34 @@ export async function listStreams(
   return rows.map(streamFromRow);
 }
 
+/**
+ * Streaming streams last heartbeated at or before `heartbeatAtOrBefore`, by (heartbeat, id) after
+ * `after`. Like the cleanup's, the search is over the small table of open and recently ended
+ * streams.
+ */
+export async function listSilentStreams(
+  ctx: QueryContext,
+  heartbeatAtOrBefore: number,
+  after: { heartbeatAt: number; streamId: string } | undefined,
+  limit: number,
+): Promise<StreamRecord[]> {
+  let select = ctx.db
+    .selectFrom("streams")
+    .selectAll()
+    .where("status", "=", "streaming")
+    .where("heartbeat_at", "<=", heartbeatAtOrBefore);
+  if (after !== undefined) {
+    select = select.where((eb) =>
+      eb.or([
+        eb("heartbeat_at", ">", after.heartbeatAt),
+        eb.and([eb("heartbeat_at", "=", after.heartbeatAt), eb("stream_id", ">", after.streamId)]),
+      ]),
+    );
+  }
+  const rows = await select.orderBy("heartbeat_at").orderBy("stream_id").limit(limit).execute();
+  return rows.map(streamFromRow);
+}
+
 export async function insertStream(ctx: QueryContext, stream: StreamRecord): Promise<void> {
   await insertUnique(ctx, "stream", stream.streamId, () =>
     ctx.db.insertInto("streams").values(streamToRow(stream)).execute(),
