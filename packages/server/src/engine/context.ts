@@ -13,7 +13,8 @@ import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
 import type { EngineMetrics } from "../observability/metrics.js";
 import type { Tracing } from "../observability/tracing.js";
-import type { JobRecord, JsonValue, ToolKind } from "../store/records.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
+import type { JsonValue, ToolKind } from "../store/records.js";
 import type { Store, StoreReader } from "../store/store.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
 import type { EngineHooks } from "./hooks.js";
@@ -125,8 +126,12 @@ export interface EngineContext {
   tracing: Tracing;
   hooks: EngineHooks;
   timings: EngineTimings;
-  /** Hands jobs just committed to this process's scheduler, which runs due ones at once. */
-  offerJobs(jobs: readonly JobRecord[]): void;
+  /**
+   * This process's scheduler, for the jobs transactions schedule (unit-of-work.ts): a job due now
+   * is leased to this process as it is inserted when a slot is free, and every job committed is
+   * offered, so due ones run at once.
+   */
+  scheduler: Pick<Scheduler, "reserve" | "cancelReservation" | "offer">;
   /** Fires when the server shuts down: running turns hand their streams back. */
   shutdownSignal: AbortSignal;
 }

@@ -174,7 +174,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     tracing: options.tracing ?? createTracing(),
     hooks: options.hooks ?? {},
     timings: { ...DEFAULT_ENGINE_TIMINGS, ...options.timings },
-    offerJobs: (jobs) => scheduler?.offer(jobs),
+    // The scheduler starts once the handlers exist, which need this context.
+    scheduler: {
+      reserve: (type) => scheduler?.reserve(type),
+      cancelReservation: (type) => scheduler?.cancelReservation(type),
+      offer: (jobs) => scheduler?.offer(jobs),
+    },
     shutdownSignal: shutdown.signal,
   };
   const handlers = createJobHandlers(context, {

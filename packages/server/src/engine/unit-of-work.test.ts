@@ -1,8 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ThreadEvent } from "../events/event-bus.js";
 import { createLocalEventBus } from "../events/local-event-bus.js";
-import { messageRecord, threadRecord } from "../store/conformance/fixtures.js";
-import { Changes } from "./unit-of-work.js";
+import { messageRecord, T0, threadRecord } from "../store/conformance/fixtures.js";
+import type { JobRecord } from "../store/records.js";
+import { createTestEngineContext } from "../test-support/engine-context.js";
+import { createTestSqliteStore, type TestSqliteStore } from "../test-support/test-sqlite-store.js";
+import { Changes, mutate, scheduleJob } from "./unit-of-work.js";
 
 describe("Changes", () => {
   it("announces only the thread state a transaction commits, after its other events in order", () => {
@@ -16,9 +19,99 @@ describe("Changes", () => {
     changes.emit("t1", { type: "message", message, threadVersion: 1 });
     changes.emit("t1", { type: "thread", thread: { ...thread, version: 2, status: "streaming" } });
 
-    changes.flush({ bus, offerJobs: () => {} });
+    changes.flush({
+      bus,
+      scheduler: { reserve: () => undefined, cancelReservation: () => {}, offer: () => {} },
+    });
 
     expect(heard.map((event) => event.type)).toEqual(["message", "thread"]);
     expect(heard[1]).toMatchObject({ thread: { version: 2, status: "streaming" } });
+  });
+});
+
+describe("jobs a transaction schedules", () => {
+  let testStore: TestSqliteStore;
+  const reserved: string[] = [];
+  const cancelled: string[] = [];
+  const offered: JobRecord[] = [];
+  /** A scheduler with `free` slots, recording what the transactions do with them. */
+  const contextWith = (free: number) =>
+    createTestEngineContext(testStore.store, {
+      now: () => T0,
+      instanceId: "this-process",
+      scheduler: {
+        reserve(type) {
+          if (reserved.length - cancelled.length >= free) return undefined;
+          reserved.push(type);
+          return { owner: "this-process", until: T0 + 30_000 };
+        },
+        cancelReservation: (type) => cancelled.push(type),
+        offer: (jobs) => offered.push(...jobs),
+      },
+    });
+  const job = (key: string, runAt = T0) => ({
+    type: "run_turn",
+    threadId: null,
+    key,
+    payload: {},
+    runAt,
+  });
+
+  beforeEach(async () => {
+    testStore = await createTestSqliteStore();
+    for (const list of [reserved, cancelled, offered]) list.length = 0;
+  });
+
+  afterEach(() => testStore.remove());
+
+  it("leases a job due now to this process when a slot is free, and offers it after the commit", async () => {
+    const context = contextWith(1);
+    await mutate(context, async (tx, changes) => {
+      await scheduleJob(context, tx, changes, job("due"));
+      await scheduleJob(context, tx, changes, job("no-slot-left"));
+      await scheduleJob(context, tx, changes, job("later", T0 + 1000));
+      expect(offered).toEqual([]);
+    });
+
+    expect(await testStore.store.findJob("run_turn", "due")).toMatchObject({
+      leaseOwner: "this-process",
+      leaseUntil: T0 + 30_000,
+    });
+    expect(await testStore.store.findJob("run_turn", "no-slot-left")).toMatchObject({
+      leaseOwner: null,
+    });
+    expect(offered.map((offer) => [offer.key, offer.leaseOwner])).toEqual([
+      ["due", "this-process"],
+      ["no-slot-left", null],
+      ["later", null],
+    ]);
+    expect(reserved).toEqual(["run_turn"]);
+    expect(cancelled).toEqual([]);
+  });
+
+  it("gives the slot back when the transaction rolls back", async () => {
+    const context = contextWith(1);
+    const failed = mutate(context, async (tx, changes) => {
+      await scheduleJob(context, tx, changes, job("due"));
+      throw new Error("rolled back");
+    });
+
+    await expect(failed).rejects.toThrow("rolled back");
+    expect(cancelled).toEqual(["run_turn"]);
+    expect(offered).toEqual([]);
+    expect(await testStore.store.findJob("run_turn", "due")).toBeUndefined();
+  });
+
+  it("offers only the last of a job scheduled twice, and gives back the slot of the first", async () => {
+    const context = contextWith(2);
+    await mutate(context, async (tx, changes) => {
+      await scheduleJob(context, tx, changes, job("twice"));
+      await scheduleJob(context, tx, changes, job("twice"));
+    });
+
+    const stored = await testStore.store.findJob("run_turn", "twice");
+    expect(offered).toEqual([stored]);
+    expect(reserved).toEqual(["run_turn", "run_turn"]);
+    expect(cancelled).toEqual(["run_turn"]);
   });
 });

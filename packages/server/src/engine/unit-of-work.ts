@@ -1,7 +1,8 @@
 // One state change = one transaction (DESIGN §4 outbox): the change and the jobs it implies
 // commit together. Events for watchers and work started in this process (handing the jobs to its
 // scheduler, aborting a local turn) happen only after the commit, so nobody sees a change that
-// rolled back.
+// rolled back. A job due now is leased to this process as it is inserted when its scheduler has a
+// free slot, so it runs as soon as the transaction commits, without a claim of its own.
 import type { ThreadEvent } from "../events/event-bus.js";
 import type { JobRecord } from "../store/records.js";
 import type { NewJob, StoreTransaction } from "../store/store.js";
@@ -12,6 +13,8 @@ export class Changes {
   private readonly eventsByThread = new Map<string, ThreadEvent[]>();
   private readonly afterCommitActions: (() => void)[] = [];
   private readonly jobsScheduled: JobRecord[] = [];
+  /** Job types of the scheduler slots reserved for jobs this transaction leased to itself. */
+  private readonly reservedSlots: string[] = [];
 
   /**
    * Queues an event for the thread's watchers. Of the thread's states the transaction went
@@ -32,9 +35,30 @@ export class Changes {
     events.push(event);
   }
 
-  /** Notes a scheduled job, handed to this process's scheduler after the commit. */
+  /**
+   * Notes a scheduled job, handed to this process's scheduler after the commit. A job scheduled
+   * again with the same (type, key) replaced the earlier one (StoreTransaction.scheduleJob): only
+   * the last is offered.
+   */
   jobScheduled(job: JobRecord): void {
+    const replaced = this.jobsScheduled.findIndex(
+      (earlier) => earlier.type === job.type && earlier.key === job.key,
+    );
+    if (replaced !== -1) this.jobsScheduled.splice(replaced, 1);
     this.jobsScheduled.push(job);
+  }
+
+  /** Notes a scheduler slot reserved for a job of `type`, given back if this never commits. */
+  slotReserved(type: string): void {
+    this.reservedSlots.push(type);
+  }
+
+  /**
+   * @internal Gives back the reserved slots no leased job holds: all of them when the
+   * transaction did not commit.
+   */
+  discard(context: Pick<EngineContext, "scheduler">): void {
+    for (const type of this.reservedSlots.splice(0)) context.scheduler.cancelReservation(type);
   }
 
   /** Runs `action` once the transaction committed (never if it rolled back). */
@@ -43,9 +67,16 @@ export class Changes {
   }
 
   /** @internal Announces everything, in order, after the commit. */
-  flush(context: Pick<EngineContext, "bus" | "offerJobs">): void {
+  flush(context: Pick<EngineContext, "bus" | "scheduler">): void {
     for (const [threadId, events] of this.eventsByThread) context.bus.publish(threadId, events);
-    if (this.jobsScheduled.length > 0) context.offerJobs(this.jobsScheduled);
+    // Each leased job runs in a slot reserved for it; a slot whose job was replaced goes back.
+    for (const job of this.jobsScheduled) {
+      if (job.leaseOwner === null) continue;
+      const slot = this.reservedSlots.indexOf(job.type);
+      if (slot !== -1) this.reservedSlots.splice(slot, 1);
+    }
+    this.discard(context);
+    if (this.jobsScheduled.length > 0) context.scheduler.offer(this.jobsScheduled);
     for (const action of this.afterCommitActions) action();
   }
 }
@@ -59,22 +90,36 @@ export async function mutate<T>(
   change: (tx: StoreTransaction, changes: Changes) => Promise<T>,
 ): Promise<T> {
   let changes = new Changes();
-  const result = await context.store.transaction((tx) => {
-    changes = new Changes();
-    return change(tx, changes);
-  });
+  let result: T;
+  try {
+    result = await context.store.transaction((tx) => {
+      // A run that the store repeats (a conflict) did not commit.
+      changes.discard(context);
+      changes = new Changes();
+      return change(tx, changes);
+    });
+  } catch (error: unknown) {
+    changes.discard(context);
+    throw error;
+  }
   changes.flush(context);
   return result;
 }
 
-/** Schedules a job in the transaction; this process's scheduler gets it after the commit. */
+/**
+ * Schedules a job in the transaction; this process's scheduler gets it after the commit. A job
+ * due now is inserted leased to this process when its pool has a free slot (Scheduler.reserve).
+ */
 export async function scheduleJob(
   context: EngineContext,
   tx: StoreTransaction,
   changes: Changes,
   job: NewJob,
 ): Promise<JobRecord> {
-  const scheduled = await tx.scheduleJob(job, context.now());
+  const now = context.now();
+  const lease = job.runAt <= now ? context.scheduler.reserve(job.type) : undefined;
+  if (lease !== undefined) changes.slotReserved(job.type);
+  const scheduled = await tx.scheduleJob(job, now, lease);
   changes.jobScheduled(scheduled);
   return scheduled;
 }

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobRecord } from "../store/records.js";
-import type { NewJob, Store } from "../store/store.js";
+import type { JobLease, NewJob, Store } from "../store/store.js";
 import { createTestSqliteStore, type TestSqliteStore } from "../test-support/test-sqlite-store.js";
 import { type ScheduledHandler, type Scheduler, startScheduler } from "./scheduler.js";
 
@@ -24,11 +24,12 @@ describe("scheduler", () => {
     },
   };
 
-  const schedule = (job: Partial<NewJob>): Promise<JobRecord> =>
+  const schedule = (job: Partial<NewJob>, lease?: JobLease): Promise<JobRecord> =>
     store.transaction((tx) =>
       tx.scheduleJob(
         { type: "work", threadId: null, key: "k", payload: {}, runAt: Date.now(), ...job },
         Date.now(),
+        lease,
       ),
     );
 
@@ -44,6 +45,16 @@ describe("scheduler", () => {
       maxIdleMs: NEVER_POLLS_MS,
     });
     return scheduler;
+  };
+
+  /**
+   * A scheduler past its start-up look for due jobs, which holds every free slot while it runs:
+   * the store serves one statement at a time, in order, so a read after it ends after it.
+   */
+  const startIdle = async () => {
+    const running = start();
+    await store.findJob("work", "none");
+    return running;
   };
 
   beforeEach(async () => {
@@ -78,6 +89,50 @@ describe("scheduler", () => {
     await running.stop();
     expect(ran).toEqual([]);
     expect(await store.findJob("work", "held")).toMatchObject({ leaseOwner: "owner-b" });
+  });
+
+  it("runs a job scheduled with its reservation's lease in the reserved slot, without a claim", async () => {
+    const running = await startIdle();
+    const lease = running.reserve("work");
+    expect(lease).toMatchObject({ owner: "owner-a" });
+    const job = await schedule({ key: "leased" }, lease);
+    // Held from its insert: no other process could have claimed it.
+    expect(await store.claimJob(job.jobId, "owner-b", Date.now(), 60_000)).toBeUndefined();
+    const done = nextFinished();
+    running.offer([job]);
+    expect(await done).toBe(job.jobId);
+    await running.stop();
+    expect(await store.findJob("work", "leased")).toBeUndefined();
+  });
+
+  it("reserves only free slots, takes back cancelled ones, and none once stopped", async () => {
+    const running = await startIdle();
+    const leases = [1, 2, 3, 4].map(() => running.reserve("work"));
+    expect(leases.every((lease) => lease !== undefined)).toBe(true);
+    // The pool holds 4.
+    expect(running.reserve("work")).toBeUndefined();
+    running.cancelReservation("work");
+    expect(running.reserve("work")).toBeDefined();
+    expect(running.reserve("unknown-type")).toBeUndefined();
+    await running.stop();
+    running.cancelReservation("work");
+    expect(running.reserve("work")).toBeUndefined();
+  });
+
+  it("hands back a job leased in a reservation that is offered after stop()", async () => {
+    const running = await startIdle();
+    const lease = running.reserve("work");
+    const job = await schedule({ key: "late" }, lease);
+    await running.stop();
+    running.offer([job]);
+    // stop() waits for the hand-back too.
+    await running.stop();
+    // Handed back at once for the next process, not run and not held until its lease ends.
+    expect(await store.findJob("work", "late")).toMatchObject({
+      leaseOwner: null,
+      leaseUntil: null,
+    });
+    expect(ran).toEqual([]);
   });
 
   it("wakes for an offered job that is not due yet when it becomes due", async () => {

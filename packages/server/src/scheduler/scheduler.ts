@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { EngineMetrics } from "../observability/metrics.js";
 import { type Tracing, traceContextOfPayload } from "../observability/tracing.js";
 import type { JobRecord } from "../store/records.js";
-import type { Store } from "../store/store.js";
+import type { JobLease, Store } from "../store/store.js";
 
 export interface ScheduledHandler {
   /** The pool whose concurrency limit applies. */
@@ -53,9 +53,18 @@ export interface SchedulerOptions {
 
 export interface Scheduler {
   /**
-   * Hands over jobs this process has just committed: each one due now runs at once when its pool
-   * has room, claimed by its id (one statement instead of a search for due jobs), and the
-   * scheduler sleeps no later than the earliest one not yet due.
+   * Takes a slot for a job of `type` that a transaction is about to schedule, due now: the job is
+   * inserted with the lease returned, and runs in the slot once `offer` gets it after the commit,
+   * without a claim. Undefined when the job's pool is full or the scheduler stopped. A
+   * transaction that rolls back gives the slot back with `cancelReservation`.
+   */
+  reserve(type: string): JobLease | undefined;
+  cancelReservation(type: string): void;
+  /**
+   * Hands over jobs this process has just committed: a job inserted with this process's lease
+   * (`reserve`) runs in its slot; each other one due now runs at once when its pool has room,
+   * claimed by its id (one statement instead of a search for due jobs), and the scheduler sleeps
+   * no later than the earliest one not yet due.
    */
   offer(jobs: readonly JobRecord[]): void;
   /** Stops claiming and waits for running handlers to end. */
@@ -270,13 +279,28 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     wakeSleeper?.();
   }
 
+  function reserve(type: string): JobLease | undefined {
+    const handler = options.handlers[type];
+    if (stopped || handler === undefined || freeSlots(handler.pool) <= 0) return undefined;
+    takeSlots(handler.pool, 1);
+    return { owner, until: options.now() + leaseMs };
+  }
+
+  function cancelReservation(type: string) {
+    const handler = options.handlers[type];
+    if (handler !== undefined) freeSlot(handler.pool);
+  }
+
   function offer(jobs: readonly JobRecord[]) {
-    if (stopped) return;
     const now = options.now();
     for (const job of jobs) {
       const handler = options.handlers[job.type];
       if (handler === undefined) continue;
-      if (job.runAt > now) wakeBy(job.runAt);
+      // Leased to this process in its transaction, in a slot reserved for it (after stop(),
+      // start() hands it back at once).
+      if (job.leaseOwner === owner) start(job, handler, handler.pool, now);
+      else if (stopped) continue;
+      else if (job.runAt > now) wakeBy(job.runAt);
       else if (freeSlots(handler.pool) > 0) {
         const claim = claimOffered(job, handler).finally(() => offering.delete(claim));
         offering.add(claim);
@@ -285,6 +309,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
 
   return {
+    reserve,
+    cancelReservation,
     offer,
     async stop() {
       stopped = true;

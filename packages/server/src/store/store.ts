@@ -92,6 +92,12 @@ export interface NewJob {
   runAt: number;
 }
 
+/** A job's lease: who runs it, until when (DESIGN §4). */
+export interface JobLease {
+  owner: string;
+  until: number;
+}
+
 /**
  * How a queued message was sent (X3): ENQUEUE waits for the loop to complete (through a stop, for
  * the next SendMessage or ResumeThread); INTERRUPT runs once the stopped turn saved its answer.
@@ -223,10 +229,12 @@ export interface StoreTransaction extends StoreReader {
 
   /**
    * Schedules a job created at `now`. A job with the same (type, key) is replaced: re-arming a
-   * timer moves it instead of adding a second one. The replacement has a new id and no lease, so
-   * an owner still running the old job cannot complete or release it.
+   * timer moves it instead of adding a second one. The replacement has a new id, so an owner
+   * still running the old job cannot complete or release it. It has no lease unless `lease` is
+   * given: a process that will run the job as soon as the transaction commits holds it from the
+   * start, instead of claiming it after the commit (JobQueue.claimJob).
    */
-  scheduleJob(job: NewJob, now: number): Promise<JobRecord>;
+  scheduleJob(job: NewJob, now: number, lease?: JobLease): Promise<JobRecord>;
   /**
    * JobQueue.completeJob inside this transaction: a job whose work is this transaction ends with
    * it, without a statement of its own after the commit.

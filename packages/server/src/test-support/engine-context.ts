@@ -43,7 +43,7 @@ export function createTestEngineContext(
     tracing: createTracing(),
     hooks: {},
     timings: DEFAULT_ENGINE_TIMINGS,
-    offerJobs: () => {},
+    scheduler: { reserve: () => undefined, cancelReservation: () => {}, offer: () => {} },
     shutdownSignal: new AbortController().signal,
     ...overrides,
   };

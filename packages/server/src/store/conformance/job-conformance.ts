@@ -56,6 +56,31 @@ export function describeJobConformance(context: ConformanceContext): void {
       );
     });
 
+    it("scheduleJob with a lease stores the job held by its owner, who alone completes it", async () => {
+      const lease = { owner: "this-process", until: T0 + 30_000 };
+      const job = newJob({ type: "run_turn", key: "stream-1", runAt: T0 });
+      const scheduled = await context.store.transaction((tx) => tx.scheduleJob(job, T0, lease));
+      expect(scheduled).toMatchObject({ leaseOwner: "this-process", leaseUntil: T0 + 30_000 });
+
+      // Due, but held: nobody else claims it before the lease ends.
+      expect(await context.store.claimDueJobs("other", T0 + 1, 30_000, 10)).toEqual([]);
+      expect(await context.store.claimJob(scheduled.jobId, "other", T0 + 1, 30_000)).toBe(
+        undefined,
+      );
+      expect(await context.store.completeJob(scheduled.jobId, "other")).toBe(false);
+      expect(await context.store.completeJob(scheduled.jobId, "this-process")).toBe(true);
+      expect(await context.store.findJob(job.type, job.key)).toBeUndefined();
+    });
+
+    it("a leased job whose owner is gone is claimed once its lease ends", async () => {
+      const lease = { owner: "dead-process", until: T0 + 30_000 };
+      const scheduled = await context.store.transaction((tx) =>
+        tx.scheduleJob(newJob({ type: "run_turn", key: "stream-2", runAt: T0 }), T0, lease),
+      );
+      const [claimed] = await context.store.claimDueJobs("survivor", T0 + 30_001, 30_000, 10);
+      expect(claimed).toMatchObject({ jobId: scheduled.jobId, leaseOwner: "survivor" });
+    });
+
     it("cancelJob removes the job of that (type, key) only", async () => {
       await context.store.transaction(async (tx) => {
         await tx.scheduleJob(newJob({ type: "a", key: "k1" }), T0);

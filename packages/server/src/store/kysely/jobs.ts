@@ -2,7 +2,7 @@
 // written in the transaction of the state change that implies them). Leases: job-leases.ts.
 import { randomUUID } from "node:crypto";
 import type { JobRecord, JsonObject } from "../records.js";
-import type { NewJob } from "../store.js";
+import type { JobLease, NewJob } from "../store.js";
 import { decodeJson, encodeJson } from "./column-codecs.js";
 import type { JobsTable } from "./database.js";
 import type { QueryContext } from "./query-context.js";
@@ -24,17 +24,23 @@ export function jobFromRow(row: JobsTable): JobRecord {
 
 /**
  * Inserts the job, or replaces the job with the same (type, key). The replacement gets a new id
- * and no lease: an owner still running the old job can then neither complete (delete) nor
- * release the new schedule, which is how a job re-arms its own timer while it runs.
+ * and no lease (or the `lease` given): an owner still running the old job can then neither
+ * complete (delete) nor release the new schedule, which is how a job re-arms its own timer while
+ * it runs.
  */
-export async function scheduleJob(ctx: QueryContext, job: NewJob, now: number): Promise<JobRecord> {
+export async function scheduleJob(
+  ctx: QueryContext,
+  job: NewJob,
+  now: number,
+  lease?: JobLease,
+): Promise<JobRecord> {
   const fresh = {
     job_id: randomUUID(),
     thread_id: job.threadId,
     payload: encodeJson(job.payload),
     run_at: job.runAt,
-    lease_owner: null,
-    lease_until: null,
+    lease_owner: lease?.owner ?? null,
+    lease_until: lease?.until ?? null,
     failed_runs: 0,
     created_at: now,
   };

@@ -10,6 +10,7 @@ import type {
   ToolDefinitionRecord,
 } from "../records.js";
 import type {
+  JobLease,
   NewJob,
   QueuedMessageRecord,
   StoreTransaction,
@@ -96,8 +97,8 @@ export class KyselyStoreTransaction extends KyselyStoreReader implements StoreTr
     return tools.upsertTool(this.ctx, tool);
   }
 
-  scheduleJob(job: NewJob, now: number): Promise<JobRecord> {
-    return jobs.scheduleJob(this.ctx, job, now);
+  scheduleJob(job: NewJob, now: number, lease?: JobLease): Promise<JobRecord> {
+    return jobs.scheduleJob(this.ctx, job, now, lease);
   }
 
   completeJob(jobId: string, owner: string): Promise<boolean> {
