@@ -22,4 +22,11 @@ describe("createIdGenerator (UUIDv7)", () => {
     const second = next();
     expect(second > first).toBe(true);
   });
+
+  it("draws fresh random bits for every id, across refills of its random pool", () => {
+    const next = createIdGenerator(() => 1_700_000_000_000);
+    // 16 random bytes an id (18 at each new millisecond): several 4 KiB pools.
+    const randomParts = Array.from({ length: 2000 }, () => next().slice(19));
+    expect(new Set(randomParts).size).toBe(randomParts.length);
+  });
 });
