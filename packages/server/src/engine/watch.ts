@@ -149,6 +149,12 @@ class DeltaFollower {
    * after it (`firstOpenSeq`): they were not sent, so an end must read them from the store.
    */
   private heldBack = false;
+  /**
+   * How many deltas each stream had when its end was heard of live, by seq: once the cursor holds
+   * such a stream's last delta, the next stream's first delta is the next one without a store read
+   * (a tool outcome's stream, sent after the turn's stream it waited for).
+   */
+  private readonly endedDeltaCounts = new Map<number, number>();
 
   constructor(
     private readonly context: EngineContext,
@@ -245,6 +251,13 @@ class DeltaFollower {
    * delta; otherwise a delta whose notification is late would be skipped.
    */
   receiveEnd(stream: StreamRecord): StreamRecord {
+    // Streams the cursor has left behind are of no more use.
+    for (const seq of this.endedDeltaCounts.keys()) {
+      if (seq < this.cursor.streamSeq) this.endedDeltaCounts.delete(seq);
+    }
+    if (!isStreamOpen(stream.status) && stream.seq >= this.cursor.streamSeq) {
+      this.endedDeltaCounts.set(stream.seq, stream.deltaCount);
+    }
     const hasAllDeltas =
       stream.deltaCount > 0 &&
       this.cursor.streamSeq === stream.seq &&
@@ -271,12 +284,24 @@ class DeltaFollower {
   async *receive(delta: DeltaRecord): AsyncGenerator<DeltaRecord> {
     const position = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
     if (!isAfter(position, this.cursor)) return;
-    if (isNextAfter(position, this.cursor)) {
+    if (isNextAfter(position, this.cursor) || this.followsEndedStream(position)) {
+      this.endedDeltaCounts.delete(this.cursor.streamSeq);
       this.cursor = position;
       yield delta;
       return;
     }
     yield* this.backfill();
+  }
+
+  /** Whether `position` opens the stream after the cursor's, which ended at the cursor. */
+  private followsEndedStream(position: DeltaPosition): boolean {
+    const { streamSeq, deltaSeq } = this.cursor;
+    return (
+      position.deltaSeq === 0 &&
+      position.streamSeq === streamSeq + 1 &&
+      deltaSeq !== BEFORE_STREAM_END &&
+      this.endedDeltaCounts.get(streamSeq) === deltaSeq + 1
+    );
   }
 }
 
