@@ -71,7 +71,10 @@ async function saveTurnMessage(
     createdAt: existing?.createdAt ?? context.now(),
   };
   const [withOutcomes] = applyToolOutcomes([draft], calls);
-  const saved = await tx.saveMessage(withOutcomes ?? draft);
+  const record = withOutcomes ?? draft;
+  // The thread is locked: a message not there at the read is not there now.
+  const saved =
+    existing === undefined ? await tx.appendMessage(record) : await tx.saveMessage(record);
   changes.emit(turn.thread.threadId, { type: "message", message: saved, threadVersion });
   return saved;
 }

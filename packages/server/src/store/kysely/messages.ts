@@ -1,5 +1,6 @@
 // Queries of the messages table. A message's position is its place in the thread, from 0.
 
+import { sql } from "kysely";
 import type { JsonValue, MessageRecord, Usage } from "../records.js";
 import type { ListMessagesQuery } from "../store.js";
 import {
@@ -83,33 +84,34 @@ export async function getLastMessage(
 }
 
 /**
- * Appends at the end of the thread. The caller holds the thread's lock (lockThread), so no other
- * append can take the same position; the unique (thread_id, position) index backs that up.
+ * Appends at the end of the thread, its position found by the insert itself (one statement). The
+ * caller holds the thread's lock (lockThread), so no other append can take the same position; the
+ * unique (thread_id, position) index backs that up.
  */
 export async function appendMessage(
   ctx: QueryContext,
   message: NewMessage,
 ): Promise<MessageRecord> {
-  const last = await ctx.db
-    .selectFrom("messages")
-    .select("position")
-    .where("thread_id", "=", message.threadId)
-    .orderBy("position", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  const position = last === undefined ? 0 : last.position + 1;
-  await insertUnique(ctx, "message", `${message.threadId}/${message.messageId}`, () =>
-    ctx.db
-      .insertInto("messages")
-      .values({
-        thread_id: message.threadId,
-        message_id: message.messageId,
-        position,
-        ...messageContentColumns(message),
-      })
-      .execute(),
+  const inserted = await insertUnique(
+    ctx,
+    "message",
+    `${message.threadId}/${message.messageId}`,
+    () =>
+      ctx.db
+        .insertInto("messages")
+        .values((eb) => ({
+          thread_id: message.threadId,
+          message_id: message.messageId,
+          position: eb
+            .selectFrom("messages")
+            .select(sql<number>`coalesce(max(position), -1) + 1`.as("next"))
+            .where("thread_id", "=", message.threadId),
+          ...messageContentColumns(message),
+        }))
+        .returning("position")
+        .executeTakeFirstOrThrow(),
   );
-  return { ...message, position };
+  return { ...message, position: inserted.position };
 }
 
 /** Replaces the message with the same id in place (B7), or appends it when it is new. */

@@ -10,14 +10,14 @@ export interface QueryContext {
 }
 
 /** Runs an insert, turning a key collision into a {@link DuplicateRecordError}. */
-export async function insertUnique(
+export async function insertUnique<T>(
   ctx: QueryContext,
   record: string,
   key: string,
-  insert: () => Promise<unknown>,
-): Promise<void> {
+  insert: () => Promise<T>,
+): Promise<T> {
   try {
-    await insert();
+    return await insert();
   } catch (error) {
     if (ctx.dialect.isUniqueViolation(error))
       throw new DuplicateRecordError(record, key, { cause: error });
