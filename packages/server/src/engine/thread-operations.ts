@@ -32,6 +32,7 @@ import { streamAliveThresholdMs } from "./stream-timings.js";
 import {
   abortStreams,
   continueThread,
+  planThread,
   toStreamSnapshot,
   updateThread,
 } from "./thread-transitions.js";
@@ -328,7 +329,8 @@ async function resumeAndContinue(
     (await tx.countPendingToolCalls(thread.threadId)) > 0
       ? ("awaiting_tool_results" as const)
       : ("streaming" as const);
-  const resumed = await updateThread(context, tx, changes, thread, {
+  // Written with what the continue decides: one update of the thread.
+  const resumed = planThread(thread, {
     stopSignal: false,
     loopTurnCount: 0,
     ...(restart ? { status: restartStatus, failure: null } : {}),

@@ -123,8 +123,11 @@ export async function applyStop(
   changes: Changes,
   thread: ThreadRecord,
   aborts: readonly StreamAbort[],
+  /** A change of the thread's the caller made in memory, written with the stop (continueThread). */
+  pending: ThreadPatch = {},
 ): Promise<ThreadRecord> {
   const stopped = await updateThread(context, tx, changes, thread, {
+    ...pending,
     status: "stopped",
     activeStreamId: null,
     continueFlag: false,
@@ -136,32 +139,72 @@ export async function applyStop(
 }
 
 /**
+ * A change of a thread that a transaction keeps in memory until its next update of the thread,
+ * so that the transaction updates the thread row once: the thread as it is stored (`stored`) and
+ * as it will be (`planned`), which the rules decide on.
+ */
+export interface PlannedThread {
+  stored: ThreadRecord;
+  pending: ThreadPatch;
+  planned: ThreadRecord;
+}
+
+/** `thread` with `pending` to be written by the next update (see {@link PlannedThread}). */
+export function planThread(thread: ThreadRecord, pending: ThreadPatch): PlannedThread {
+  return { stored: thread, pending, planned: { ...thread, ...pending } };
+}
+
+/** Writes a planned thread's pending change with `patch`, in one update (none when both are empty). */
+export async function writePlannedThread(
+  context: EngineContext,
+  tx: StoreTransaction,
+  changes: Changes,
+  thread: PlannedThread,
+  patch: ThreadPatch = {},
+): Promise<ThreadRecord> {
+  const merged = { ...thread.pending, ...patch };
+  if (Object.keys(merged).length === 0) return thread.stored;
+  return updateThread(context, tx, changes, thread.stored, merged);
+}
+
+/**
  * Continues the thread (B2): decides with `decideContinue` and applies the decision. Returns the
- * thread after it, and the decision (for callers that report what happened).
+ * thread after it, and the decision (for callers that report what happened). A thread given with
+ * a pending change (`planThread`) is decided on as it will be, and written once with the decision.
  */
 export async function continueThread(
   context: EngineContext,
   tx: StoreTransaction,
   changes: Changes,
-  thread: ThreadRecord,
+  given: ThreadRecord | PlannedThread,
   /** Recovery (B20) leaves turns that are running or queued alone. */
   options: { leaveLiveTurns?: boolean } = {},
 ): Promise<{ thread: ThreadRecord; decision: ContinueDecision }> {
+  const plan = "planned" in given ? given : planThread(given, {});
+  const thread = plan.planned;
   const now = context.now();
   const decision = decideContinue(await readThreadSnapshot(tx, thread), now, {
     streamAliveThresholdMs: streamAliveThresholdMs(context.timings),
   });
+  const write = (patch?: ThreadPatch) => writePlannedThread(context, tx, changes, plan, patch);
   if (options.leaveLiveTurns === true && (await hasLiveTurn(tx, thread, decision))) {
-    return { thread, decision };
+    return { thread: await write(), decision };
   }
   switch (decision.kind) {
     case "stop":
       return {
-        thread: await applyStop(context, tx, changes, thread, decision.abortStreams),
+        thread: await applyStop(
+          context,
+          tx,
+          changes,
+          plan.stored,
+          decision.abortStreams,
+          plan.pending,
+        ),
         decision,
       };
     case "noop":
-      return { thread, decision };
+      return { thread: await write(), decision };
     case "rearm_retry_timer":
       await scheduleJob(context, tx, changes, {
         type: JOB.retryTurn,
@@ -170,16 +213,14 @@ export async function continueThread(
         payload: {},
         runAt: decision.retryAt,
       });
-      return { thread, decision };
+      return { thread: await write(), decision };
     case "set_continue_flag":
       return {
-        thread: thread.continueFlag
-          ? thread
-          : await updateThread(context, tx, changes, thread, { continueFlag: true }),
+        thread: await write(thread.continueFlag ? {} : { continueFlag: true }),
         decision,
       };
     case "start_turn":
-      return { thread: await startTurn(context, tx, changes, thread, decision), decision };
+      return { thread: await startTurn(context, tx, changes, plan, decision), decision };
   }
 }
 
@@ -211,9 +252,10 @@ async function startTurn(
   context: EngineContext,
   tx: StoreTransaction,
   changes: Changes,
-  thread: ThreadRecord,
+  plan: PlannedThread,
   decision: Extract<ContinueDecision, { kind: "start_turn" }>,
 ): Promise<ThreadRecord> {
+  const thread = plan.planned;
   const now = context.now();
   const maxSteps = context.getAgent(thread.agent)?.maxSteps;
   if (maxSteps !== undefined && thread.loopTurnCount >= maxSteps) {
@@ -225,7 +267,7 @@ async function startTurn(
       decision.abortStreams,
       thread.version,
     );
-    return updateThread(context, tx, changes, thread, {
+    return writePlannedThread(context, tx, changes, plan, {
       status: "failed",
       activeStreamId: null,
       continueFlag: false,
@@ -258,7 +300,7 @@ async function startTurn(
     endedAt: null,
   };
   await tx.insertStream(stream);
-  const started = await updateThread(context, tx, changes, thread, {
+  const started = await writePlannedThread(context, tx, changes, plan, {
     seq: decision.streamSeq,
     activeStreamId: stream.streamId,
     status: "streaming",

@@ -22,8 +22,10 @@ import { streamAliveThresholdMs } from "./stream-timings.js";
 import {
   applyStop,
   continueThread,
+  type PlannedThread,
+  planThread,
   readThreadSnapshot,
-  updateThread,
+  writePlannedThread,
 } from "./thread-transitions.js";
 import { type Changes, scheduleJob } from "./unit-of-work.js";
 
@@ -264,7 +266,8 @@ export async function finishToolCall(
   changes.emit(threadId, {
     type: "tool_call",
     toolCall: finished,
-    threadVersion: withOutcome.version,
+    // afterToolComplete writes the thread once, with the outcome stream's seq.
+    threadVersion: thread.version + 1,
   });
   await afterToolComplete(context, tx, changes, withOutcome);
   changes.afterCommit(() =>
@@ -278,7 +281,8 @@ export async function finishToolCall(
 
 /**
  * A tool outcome gets its own finished one-delta stream (B15), so watchers following deltas see
- * the result arrive; it takes the thread's next seq like any stream.
+ * the result arrive; it takes the thread's next seq like any stream. The thread's new seq is
+ * pending: the tool-complete check (afterToolComplete) writes it with its own change.
  */
 async function writeOutcomeStream(
   context: EngineContext,
@@ -286,7 +290,7 @@ async function writeOutcomeStream(
   changes: Changes,
   thread: ThreadRecord,
   call: ToolCallRecord,
-): Promise<ThreadRecord> {
+): Promise<PlannedThread> {
   const now = context.now();
   const chunk: UIMessageChunk =
     call.status === "completed"
@@ -317,37 +321,44 @@ async function writeOutcomeStream(
     createdAt: now,
   };
   await tx.appendDelta(delta);
-  const updated = await updateThread(context, tx, changes, thread, { seq: stream.seq });
   changes.emit(thread.threadId, { type: "delta", delta });
   changes.emit(thread.threadId, {
     type: "stream_state",
     stream: { ...stream, deltaCount: 1 },
-    threadVersion: updated.version,
+    threadVersion: thread.version + 1,
   });
-  return updated;
+  return planThread(thread, { seq: stream.seq });
 }
 
-/** The tool-complete check (B19), after an outcome was recorded. */
+/**
+ * The tool-complete check (B19), after an outcome was recorded, on the thread as the outcome left
+ * it; the thread is written once, with the check's change.
+ */
 export async function afterToolComplete(
   context: EngineContext,
   tx: StoreTransaction,
   changes: Changes,
-  thread: ThreadRecord,
+  plan: PlannedThread,
 ): Promise<ThreadRecord> {
+  const thread = plan.planned;
   const decision = decideAfterToolComplete(await readThreadSnapshot(tx, thread), context.now(), {
     streamAliveThresholdMs: streamAliveThresholdMs(context.timings),
   });
   switch (decision.kind) {
     case "stop":
-      return applyStop(context, tx, changes, thread, decision.abortStreams);
+      return applyStop(context, tx, changes, plan.stored, decision.abortStreams, plan.pending);
     case "noop":
-      return thread;
+      return writePlannedThread(context, tx, changes, plan);
     case "set_continue_flag":
-      return thread.continueFlag
-        ? thread
-        : updateThread(context, tx, changes, thread, { continueFlag: true });
+      return writePlannedThread(
+        context,
+        tx,
+        changes,
+        plan,
+        thread.continueFlag ? {} : { continueFlag: true },
+      );
     case "continue":
-      return (await continueThread(context, tx, changes, thread)).thread;
+      return (await continueThread(context, tx, changes, plan)).thread;
   }
 }
 

@@ -20,7 +20,14 @@ import type { AgentDefinition, EngineContext } from "./context.js";
 import { appendDeltas } from "./delta-writer.js";
 import { appendUserMessages, takeQueuedMessages } from "./messages.js";
 import { applyToolOutcomes } from "./model-messages.js";
-import { continueThread, runHook, toStreamSnapshot, updateThread } from "./thread-transitions.js";
+import {
+  continueThread,
+  planThread,
+  runHook,
+  toStreamSnapshot,
+  updateThread,
+  writePlannedThread,
+} from "./thread-transitions.js";
 import type { TurnOutcome } from "./turn-runner.js";
 import { type Changes, mutate } from "./unit-of-work.js";
 import { addUsage, toUsage, ZERO_USAGE } from "./usage.js";
@@ -147,29 +154,41 @@ export async function finalizeTurn(
       recordedToolCallCount: outcome.recordedToolCallCount,
       finishReason: outcome.finishReason as Parameters<typeof decideEndOfTurn>[0]["finishReason"],
     });
-    let updated = await updateThread(context, tx, changes, current, {
+    const ended = planThread(current, {
       status: end.status,
       activeStreamId: null,
       continueFlag: false,
       retryState: null,
       usage: addUsage(current.usage, usage),
     });
-    await finishStream(context, tx, changes, stream, updated.version);
-    // X3 ENQUEUE: messages sent while the loop ran start the next loop once it completes.
-    const queued = end.kind === "complete" ? await takeQueuedMessages(tx, updated) : [];
-    if (queued.length > 0) {
-      updated = await appendUserMessages(
-        context,
-        tx,
-        changes,
-        updated,
-        queued.map((entry) => entry.message),
-      );
-    }
     // B8: a continue that arrived while the turn ran (e.g. its last tool call finished, B19)
     // happens now; so does the next step of a loop whose tools the provider ran itself (B7).
-    if (queued.length > 0 || check.continueAfter || end.kind === "continue") {
-      updated = (await continueThread(context, tx, changes, updated)).thread;
+    const continueNow = check.continueAfter || end.kind === "continue";
+    let updated: ThreadRecord;
+    if (end.kind === "complete") {
+      updated = await writePlannedThread(context, tx, changes, ended);
+      await finishStream(context, tx, changes, stream, updated.version);
+      // X3 ENQUEUE: messages sent while the loop ran start the next loop once it completes.
+      const queued = await takeQueuedMessages(tx, updated);
+      if (queued.length > 0) {
+        updated = await appendUserMessages(
+          context,
+          tx,
+          changes,
+          updated,
+          queued.map((entry) => entry.message),
+        );
+      }
+      if (queued.length > 0 || continueNow) {
+        updated = (await continueThread(context, tx, changes, updated)).thread;
+      }
+    } else {
+      // The turn's end and what follows it are one update of the thread, after the stream's end
+      // (so watchers hear of it before the next stream), at the version that update makes.
+      await finishStream(context, tx, changes, stream, current.version + 1);
+      updated = continueNow
+        ? (await continueThread(context, tx, changes, ended)).thread
+        : await writePlannedThread(context, tx, changes, ended);
     }
     if (message !== undefined) {
       const hooks = { ...context.hooks, ...agent.hooks };
