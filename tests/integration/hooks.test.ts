@@ -78,13 +78,16 @@ describe("hooks", () => {
     expect(messages.calls).toEqual(["assistant", "assistant"]);
     expect(usages.calls).toHaveLength(2);
     expect(usages.calls.every((total) => total > 0)).toBe(true);
-    // Every change starts where the previous one ended.
+    // Every change starts where the previous one ended, and is a change. The first turn ends
+    // awaiting its tool's result, committed only when the result came after it (else the same
+    // transaction starts the next turn, and the thread stays streaming).
     const chain = statuses.calls;
-    expect(chain[0]?.[0]).toBe("completed");
+    expect(chain[0]).toEqual(["completed", "streaming"]);
+    expect(chain.at(-1)?.[1]).toBe("completed");
     for (let index = 1; index < chain.length; index += 1) {
       expect(chain[index]?.[0]).toBe(chain[index - 1]?.[1]);
     }
-    expect(chain.map(([, to]) => to)).toContain("awaiting_tool_results");
+    expect(chain.every(([from, to]) => from !== to)).toBe(true);
   });
 
   it("B9 onRetry is called with the retry's facts before the retried turn succeeds", async () => {

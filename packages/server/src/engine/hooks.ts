@@ -54,7 +54,11 @@ export interface EngineHooks {
   onError?(input: TurnErrorInfo & { failure: FailureRecord }): void | Promise<void>;
   /** A failed turn will be retried (B9). */
   onRetry?(input: TurnErrorInfo & { retryState: RetryStateRecord }): void | Promise<void>;
-  /** The thread's status changed. */
+  /**
+   * The thread's status changed, as committed: a transaction that passes through a status and
+   * leaves it (a turn that ends on its tool calls whose results are already in, and so starts the
+   * next turn) reports only where it ended.
+   */
   onStatusChange?(input: {
     thread: ThreadRecord;
     previousStatus: ThreadRecord["status"];
