@@ -25,7 +25,8 @@ export async function readAllMessages(
   }
 }
 
-async function readFinishedToolCalls(
+/** The thread's completed and failed calls, by id (B4). */
+export async function finishedToolCalls(
   store: StoreReader,
   threadId: string,
 ): Promise<Map<string, ToolCallRecord>> {
@@ -50,13 +51,26 @@ function isToolPart(part: Part): part is Extract<Part, { toolCallId: string; sta
   return part.type === "dynamic-tool" || part.type.startsWith("tool-");
 }
 
+function awaitsOutcome(part: Part): part is Extract<Part, { toolCallId: string; state: string }> {
+  return isToolPart(part) && (part.state === "input-available" || part.state === "input-streaming");
+}
+
+/**
+ * Whether an assistant message holds a tool part without its outcome: only then can B4 change
+ * anything, so only then are the finished calls read.
+ */
+export function awaitsToolOutcomes(messages: readonly Pick<MessageRecord, "role" | "parts">[]) {
+  return messages.some(
+    (message) => message.role === "assistant" && message.parts.some(awaitsOutcome),
+  );
+}
+
 /**
  * A tool part still marked input-available (or streaming) whose call has finished, replaced by
  * its outcome (B4); undefined when the part needs no change.
  */
 function withOutcome(part: Part, calls: Map<string, ToolCallRecord>): Part | undefined {
-  if (!isToolPart(part)) return undefined;
-  if (part.state !== "input-available" && part.state !== "input-streaming") return undefined;
+  if (!awaitsOutcome(part)) return undefined;
   const call = calls.get(part.toolCallId);
   if (call === undefined) return undefined;
   const { state: _state, ...rest } = part;
@@ -110,11 +124,10 @@ export async function buildModelMessages(
   thread: ThreadRecord,
   agent: AgentDefinition,
 ): Promise<{ uiMessages: UIMessage[]; modelMessages: ModelMessage[] }> {
-  const [messages, calls] = await Promise.all([
-    readAllMessages(context.store, thread.threadId),
-    readFinishedToolCalls(context.store, thread.threadId),
-  ]);
-  const changed = applyToolOutcomes(messages, calls);
+  const messages = await readAllMessages(context.store, thread.threadId);
+  const changed = awaitsToolOutcomes(messages)
+    ? applyToolOutcomes(messages, await finishedToolCalls(context.store, thread.threadId))
+    : [];
   if (changed.length > 0) {
     await mutate(context, async (tx) => {
       for (const message of changed) await tx.saveMessage(message);

@@ -19,7 +19,7 @@ import type { StoreTransaction } from "../store/store.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
 import { appendDeltas } from "./delta-writer.js";
 import { appendUserMessages, takeQueuedMessages } from "./messages.js";
-import { applyToolOutcomes } from "./model-messages.js";
+import { applyToolOutcomes, awaitsToolOutcomes, finishedToolCalls } from "./model-messages.js";
 import {
   continueThread,
   planThread,
@@ -53,14 +53,6 @@ async function saveTurnMessage(
   threadVersion: number,
   usage: Usage | null,
 ): Promise<MessageRecord> {
-  const calls = new Map(
-    (
-      await tx.listToolCalls(turn.thread.threadId, {
-        statuses: ["completed", "failed"],
-        limit: 10_000,
-      })
-    ).map((call) => [call.toolCallId, call]),
-  );
   const existing = await tx.getMessage(turn.thread.threadId, message.id);
   const draft: MessageRecord = {
     threadId: turn.thread.threadId,
@@ -77,7 +69,10 @@ async function saveTurnMessage(
       usage === null ? (existing?.usage ?? null) : addUsage(existing?.usage ?? ZERO_USAGE, usage),
     createdAt: existing?.createdAt ?? context.now(),
   };
-  const [withOutcomes] = applyToolOutcomes([draft], calls);
+  // B4: the calls that already finished give their parts their outcomes.
+  const [withOutcomes] = awaitsToolOutcomes([draft])
+    ? applyToolOutcomes([draft], await finishedToolCalls(tx, turn.thread.threadId))
+    : [];
   const record = withOutcomes ?? draft;
   // The thread is locked: a message not there at the read is not there now.
   const saved =
