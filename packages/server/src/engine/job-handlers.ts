@@ -9,7 +9,7 @@ import { JOB, type JobType } from "./jobs.js";
 import { recoverThreads, resumePendingToolExecutions } from "./recovery.js";
 import { abortStreams, continueThread, toStreamSnapshot } from "./thread-transitions.js";
 import { describeTimeout } from "./tool-call-operations.js";
-import { dispatchToolAttempt, finishToolCall, taskOf } from "./tool-calls.js";
+import { dispatchToolAttempt, finishToolCall, startInProcess, taskOf } from "./tool-calls.js";
 import { runTurn } from "./turn-runner.js";
 import { type Changes, mutate, scheduleJob } from "./unit-of-work.js";
 
@@ -87,31 +87,23 @@ export function createJobHandlers(
         if (current === undefined || current.status !== "pending" || current.attempt !== attempt)
           return undefined;
         const now = context.now();
-        // A sync call whose in-process runner has a free slot starts as it is handed over: it is
-        // recorded running here, with its first heartbeat (X9), instead of queued and then
-        // running in a second transaction. It is then as durable as any running sync call: if
-        // this process dies, recovery dispatches it again (B20), so the job ends with this
-        // transaction. Async calls (B16) keep their job until the hand-off, as recovery only
-        // re-dispatches sync calls.
-        const runnerId =
-          current.kind === "sync"
-            ? context.transport.inProcessRunnerFor(current.toolName)
-            : undefined;
+        // Started here on a free in-process runner, the call is as durable as any running sync
+        // call: if this process dies, recovery dispatches it again (B20), so the job ends with
+        // this transaction.
+        const started = startInProcess(context, current, now);
         const handedOver = await tx.updateToolCall(
           threadId,
           toolCallId,
-          runnerId === undefined
-            ? { executionState: "queued", nextRetryAt: null }
-            : { executionState: "running", nextRetryAt: null, runnerId, lastHeartbeatAt: now },
+          { nextRetryAt: null, ...(started ?? { executionState: "queued" }) },
           now,
         );
-        if (runnerId !== undefined) await completeJobIn(context, tx, changes, job, control);
+        if (started !== undefined) await completeJobIn(context, tx, changes, job, control);
         changes.emit(threadId, {
           type: "tool_call",
           toolCall: handedOver,
           threadVersion: thread?.version ?? 0,
         });
-        return { call: handedOver, startRecorded: runnerId !== undefined };
+        return { call: handedOver, startRecorded: started !== undefined };
       });
       if (dispatched === undefined) return;
       const { call, startRecorded } = dispatched;

@@ -46,9 +46,9 @@ export const CANCELLED_BY_INTERRUPT =
  * A call id already recorded in the thread is ignored: ids are unique per thread.
  *
  * A sync call whose in-process runner has a free slot is recorded running, with its first
- * heartbeat (X9), and handed to that runner once the transaction commits: the same record the
- * dispatch job would make (job-handlers.ts), without the job, its claim and its transaction
- * between the model's tool call and the tool. If this process dies before the tool reports,
+ * heartbeat (X9, `startInProcess`, as the dispatch job records it), and handed to that runner
+ * once the transaction commits: without the job, its claim and its transaction between the
+ * model's tool call and the tool. If this process dies before the tool reports,
  * recovery dispatches the call again (B20), as it does any running sync call of a dead process.
  * Other calls get a dispatch job.
  */
@@ -68,8 +68,7 @@ export async function recordToolCall(
     kind === "async" ? ASYNC_CALLBACK_MAX_ATTEMPTS : retry?.enabled ? (retry.maxAttempts ?? 3) : 1;
   // B18: every call has a deadline; a tool that names no timeout gets the default (30 min).
   const timeoutMs = policy?.timeoutMs ?? context.timings.defaultToolTimeoutMs;
-  const inProcessRunner =
-    kind === "sync" ? context.transport.inProcessRunnerFor(call.toolName) : undefined;
+  const started = startInProcess(context, { kind, toolName: call.toolName }, now);
   const record: ToolCallRecord = {
     threadId: thread.threadId,
     toolCallId: call.toolCallId,
@@ -84,9 +83,7 @@ export async function recordToolCall(
     lastError: null,
     nextRetryAt: null,
     deadlineAt: now + timeoutMs,
-    runnerId: inProcessRunner ?? null,
-    lastHeartbeatAt: inProcessRunner === undefined ? null : now,
-    executionState: inProcessRunner === undefined ? "queued" : "running",
+    ...(started ?? { executionState: "queued", runnerId: null, lastHeartbeatAt: null }),
     messageId: call.messageId,
     createdAt: now,
     updatedAt: now,
@@ -97,8 +94,8 @@ export async function recordToolCall(
     toolCall: record,
     threadVersion: thread.version,
   });
-  if (inProcessRunner === undefined) await scheduleDispatch(context, tx, changes, record, now);
-  else changes.afterCommit(() => startInProcess(context, record));
+  if (started === undefined) await scheduleDispatch(context, tx, changes, record, now);
+  else changes.afterCommit(() => handOverStarted(context, record));
   await scheduleJob(context, tx, changes, {
     type: JOB.toolDeadline,
     threadId: thread.threadId,
@@ -109,8 +106,27 @@ export async function recordToolCall(
   return record;
 }
 
-/** Hands a call recorded running to the in-process runner (recordToolCall). */
-function startInProcess(context: EngineContext, call: ToolCallRecord): void {
+/**
+ * How an attempt that starts now on this process's in-process runner is recorded (X9): a sync
+ * call whose runner has a free slot is running, with its first heartbeat, from the transaction
+ * that hands it over. Undefined when a runner elsewhere (or a busy pool) takes it: it is queued,
+ * and the runner reports its start itself. Async calls (B16) keep their dispatch job until the
+ * hand-off, as recovery only re-dispatches sync calls.
+ */
+export function startInProcess(
+  context: EngineContext,
+  call: Pick<ToolCallRecord, "kind" | "toolName">,
+  now: number,
+): Pick<ToolCallRecord, "executionState" | "runnerId" | "lastHeartbeatAt"> | undefined {
+  if (call.kind !== "sync") return undefined;
+  const runnerId = context.transport.inProcessRunnerFor(call.toolName);
+  return runnerId === undefined
+    ? undefined
+    : { executionState: "running", runnerId, lastHeartbeatAt: now };
+}
+
+/** Hands a call recorded running to the in-process runner after its commit (recordToolCall). */
+function handOverStarted(context: EngineContext, call: ToolCallRecord): void {
   dispatchToolAttempt(context, taskOf(call), { startRecorded: true }).catch((error: unknown) => {
     // The call stays recorded running; recovery dispatches it again (B20).
     context.logger.error(
