@@ -251,7 +251,7 @@ class DeltaFollower {
    * delta; otherwise a delta whose notification is late would be skipped.
    */
   receiveEnd(stream: StreamRecord): StreamRecord {
-    // Streams the cursor has left behind are of no more use.
+    // Streams the cursor has left behind are of no more use: pruned here, where entries are added.
     for (const seq of this.endedDeltaCounts.keys()) {
       if (seq < this.cursor.streamSeq) this.endedDeltaCounts.delete(seq);
     }
@@ -285,7 +285,6 @@ class DeltaFollower {
     const position = { streamSeq: delta.streamSeq, deltaSeq: delta.deltaSeq };
     if (!isAfter(position, this.cursor)) return;
     if (isNextAfter(position, this.cursor) || this.followsEndedStream(position)) {
-      this.endedDeltaCounts.delete(this.cursor.streamSeq);
       this.cursor = position;
       yield delta;
       return;
