@@ -16,9 +16,11 @@ import { createTestEngineContext, createTestTransport } from "../test-support/en
 import { createTestDatabase, type TestDatabase } from "../test-support/test-database.js";
 import type { ToolTask } from "../transport/tool-transport.js";
 import type { EngineContext } from "./context.js";
+import { createDeltaWriter } from "./delta-writer.js";
 import { createJobHandlers } from "./job-handlers.js";
 import { dispatchKey, JOB, turnJobKey } from "./jobs.js";
 import { recoverThreads } from "./recovery.js";
+import { isStreamOwnershipLostError } from "./stream-ownership.js";
 import { CANCELLED_BY_STOP } from "./tool-calls.js";
 import { runTurn } from "./turn-runner.js";
 
@@ -244,6 +246,68 @@ describe("engine steps racing each other (PostgreSQL, READ COMMITTED)", () => {
       seq: 1,
     });
     expect(await store.listStreams(thread.threadId)).toHaveLength(1);
+  });
+
+  it("B3 a delta write does not land in a stream that StopThread aborted while the write waited for it", async () => {
+    const lockId = "this-replica:turn";
+    const thread = threadRecord({ status: "streaming", seq: 1 });
+    const stream = streamRecord(thread.threadId, 1, {
+      status: "streaming",
+      lockId,
+      heartbeatAt: NOW,
+    });
+    await store.transaction(async (tx) => {
+      await tx.insertThread({ ...thread, activeStreamId: stream.streamId });
+      await tx.insertStream(stream);
+    });
+    const refusals: unknown[] = [];
+    const writer = createDeltaWriter(
+      context,
+      stream,
+      lockId,
+      { saveDeltas: true, throttleMs: 60_000, includeToolInputDeltas: false },
+      (error) => refusals.push(error),
+    );
+    writer.push({ type: "start", messageId: "answer" });
+    writer.push({ type: "text-start", id: "text" });
+    await writer.flush();
+    // Under the 60 s throttle this chunk waits for the flush below.
+    writer.push({ type: "text-delta", id: "text", delta: "written after the stop?" });
+
+    // The write checks its ownership in the update of the stream's row (no lock of the thread):
+    // it waits for the stop's write of that row and then sees the stream aborted.
+    const flushed = await raceWithOtherReplica(
+      thread.threadId,
+      async (tx) => {
+        await tx.updateThread(
+          thread.threadId,
+          { status: "stopped", activeStreamId: null, stopSignal: true },
+          NOW,
+        );
+        await tx.updateStream(stream.streamId, {
+          status: "aborted",
+          abortReason: "stopSignal",
+          endedAt: NOW,
+        });
+      },
+      () =>
+        writer.flush().then(
+          () => "written",
+          (error: unknown) => error,
+        ),
+    );
+
+    expect(isStreamOwnershipLostError(flushed)).toBe(true);
+    expect(flushed).toMatchObject({ streamId: stream.streamId, reason: "not_streaming" });
+    expect(refusals).toStrictEqual([flushed]);
+    expect(await store.getStream(stream.streamId)).toMatchObject({
+      status: "aborted",
+      deltaCount: 1,
+    });
+    const deltas = await store.listDeltas(thread.threadId, { limit: 10 });
+    expect(deltas.map((delta) => delta.chunks.map((chunk) => chunk.type))).toStrictEqual([
+      ["start", "text-start"],
+    ]);
   });
 
   it("B20 a recovery sweep the moment a claimed run_turn job ends leaves its turn alone", async () => {

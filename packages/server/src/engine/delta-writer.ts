@@ -12,7 +12,7 @@ import type { UIMessageChunk } from "ai";
 import type { DeltaRecord, StreamRecord } from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
 import type { EngineContext, StreamingOptions } from "./context.js";
-import { assertStreamOwner } from "./stream-ownership.js";
+import { throwOwnershipLost } from "./stream-ownership.js";
 import { type Changes, mutate } from "./unit-of-work.js";
 
 export interface DeltaWriter {
@@ -93,8 +93,13 @@ export function createDeltaWriter(
   const writeRows = async (deltas: readonly DeltaRecord[]) => {
     if (deltas.length === 0) return;
     await mutate(context, async (tx, changes) => {
-      await assertStreamOwner(tx, stream, lockId);
-      await appendDeltas(tx, changes, deltas);
+      for (const delta of deltas) {
+        // B3: each append checks the turn still owns its stream, without locking the thread.
+        if (!(await tx.appendOwnedDelta(delta, lockId))) {
+          await throwOwnershipLost(tx, stream, lockId);
+        }
+        changes.emit(delta.threadId, { type: "delta", delta });
+      }
     });
   };
 

@@ -45,3 +45,18 @@ export async function assertStreamOwner(
   if (check.kind === "refuse") throw new StreamOwnershipLostError(streamId, check.reason);
   return { thread, stream };
 }
+
+/**
+ * Throws the StreamOwnershipLostError that explains why an owned write (appendOwnedDelta) was
+ * refused, read under the thread's lock as assertStreamOwner reads it.
+ */
+export async function throwOwnershipLost(
+  tx: StoreTransaction,
+  owned: Pick<StreamRecord, "streamId" | "threadId">,
+  lockId: string,
+): Promise<never> {
+  await assertStreamOwner(tx, owned, lockId);
+  // Not reached while ownership is lost for good, as it is: a stream never returns to streaming,
+  // lock ids are never reused, and a thread's active stream never becomes an older stream again.
+  throw new StreamOwnershipLostError(owned.streamId, "refused");
+}

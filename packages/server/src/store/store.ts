@@ -208,6 +208,13 @@ export interface StoreTransaction extends StoreReader {
    * streamSeq the stream's seq (else DeltaSequenceError; RecordNotFoundError without the stream).
    */
   appendDelta(delta: DeltaRecord): Promise<void>;
+  /**
+   * Appends a delta as `appendDelta` does, only while the writer holding `lockId` owns its stream
+   * (B3): the stream is streaming, locked with `lockId` and its thread's active stream. The check
+   * is part of the write, without locking the thread. Returns false, writing nothing, when the
+   * writer does not own the stream; a misplaced delta of an owned stream throws as in appendDelta.
+   */
+  appendOwnedDelta(delta: DeltaRecord, lockId: string): Promise<boolean>;
   /** Deletes a stream and its deltas (B7 cleanup). */
   deleteStream(streamId: string): Promise<void>;
 

@@ -159,6 +159,80 @@ export function describeStreamConformance(context: ConformanceContext): void {
       }
     });
 
+    describe("appendOwnedDelta (B3)", () => {
+      const LOCK = "lock-of-the-turn";
+
+      /** A thread whose active stream is streaming under LOCK, with `overrides` applied. */
+      async function seedOwnedStream(
+        overrides: { stream?: Partial<StreamRecord>; activeStreamId?: string | null } = {},
+      ) {
+        const streamId = newId("stream");
+        const thread = await seedThread(context.store, {
+          status: "streaming",
+          activeStreamId:
+            overrides.activeStreamId === undefined ? streamId : overrides.activeStreamId,
+        });
+        const stream = streamRecord(thread.threadId, 1, {
+          streamId,
+          status: "streaming",
+          lockId: LOCK,
+          ...overrides.stream,
+        });
+        await context.store.transaction((tx) => tx.insertStream(stream));
+        return stream;
+      }
+
+      it("appends in sequence while the writer owns the stream", async () => {
+        const stream = await seedOwnedStream();
+        const deltas = [deltaRecord(stream, 0), deltaRecord(stream, 1)];
+        for (const delta of deltas) {
+          expect(await context.store.transaction((tx) => tx.appendOwnedDelta(delta, LOCK))).toBe(
+            true,
+          );
+        }
+        expect((await context.store.getStream(stream.streamId))?.deltaCount).toBe(2);
+        expect(await context.store.listDeltas(stream.threadId, { limit: 100 })).toStrictEqual(
+          deltas,
+        );
+      });
+
+      it("writes nothing and returns false when the writer does not own the stream", async () => {
+        const notOwned = [
+          await seedOwnedStream({ stream: { lockId: "another-turn" } }),
+          await seedOwnedStream({ stream: { lockId: null, status: "pending" } }),
+          await seedOwnedStream({ stream: { status: "aborted", abortReason: "stopSignal" } }),
+          await seedOwnedStream({ stream: { status: "finished", endedAt: T0 } }),
+          await seedOwnedStream({ activeStreamId: null }),
+          await seedOwnedStream({ activeStreamId: newId("stream") }),
+        ];
+        for (const stream of notOwned) {
+          const appended = await context.store.transaction((tx) =>
+            tx.appendOwnedDelta(deltaRecord(stream, 0), LOCK),
+          );
+          expect(appended).toBe(false);
+          expect((await context.store.getStream(stream.streamId))?.deltaCount).toBe(0);
+          expect(await context.store.listDeltas(stream.threadId, { limit: 100 })).toStrictEqual([]);
+        }
+        const unknown = deltaRecord(streamRecord((await seedThread(context.store)).threadId, 1), 0);
+        expect(await context.store.transaction((tx) => tx.appendOwnedDelta(unknown, LOCK))).toBe(
+          false,
+        );
+      });
+
+      it("refuses a misplaced delta of an owned stream with DeltaSequenceError", async () => {
+        const stream = await seedOwnedStream();
+        await context.store.transaction((tx) => tx.appendOwnedDelta(deltaRecord(stream, 0), LOCK));
+        for (const delta of [deltaRecord(stream, 0), deltaRecord(stream, 2)]) {
+          const error = await rejectionOf(
+            context.store.transaction((tx) => tx.appendOwnedDelta(delta, LOCK)),
+          );
+          expect(isDeltaSequenceError(error)).toBe(true);
+          expect(error).toMatchObject({ expectedStreamSeq: 1, expectedDeltaSeq: 1 });
+        }
+        expect((await context.store.getStream(stream.streamId))?.deltaCount).toBe(1);
+      });
+    });
+
     it("lists a thread's deltas by (streamSeq, deltaSeq) after a cursor and from a seq", async () => {
       const thread = await seedThread(context.store);
       const other = await seedThread(context.store);

@@ -25,15 +25,61 @@ function deltaFromRow(row: DeltasTable): DeltaRecord {
  * position only one matches, so a cursor (streamSeq, deltaSeq) never names a gap or two deltas.
  */
 export async function appendDelta(ctx: QueryContext, delta: DeltaRecord): Promise<void> {
-  const advanced = await ctx.db
+  const advanced = await advanceDeltaCount(ctx, delta).executeTakeFirst();
+  if (advanced.numUpdatedRows === 0n) await throwWhyNotAppended(ctx, delta);
+  await insertDelta(ctx, delta);
+}
+
+/**
+ * Appends a delta as `appendDelta` does, only while the writer holding `lockId` owns the stream
+ * (B3): streaming, locked by it and its thread's active stream. The ownership check is part of the
+ * compare-and-set, so the thread row is not locked: on PostgreSQL a turn's delta writes no longer
+ * queue behind the transactions that lock its thread (a tool call's record, its result).
+ *
+ * On PostgreSQL (READ COMMITTED) the update waits for a concurrent writer of the stream row and
+ * re-checks status and lock_id on the committed row. The thread's active stream, read by the
+ * subquery, is covered by the stream row: every transaction that moves a thread's active stream
+ * away from a streaming stream aborts that stream in the same commit (start_turn, stop, retry,
+ * failure, finalize, delete).
+ */
+export async function appendOwnedDelta(
+  ctx: QueryContext,
+  delta: DeltaRecord,
+  lockId: string,
+): Promise<boolean> {
+  const advanced = await advanceDeltaCount(ctx, delta)
+    .where("status", "=", "streaming")
+    .where("lock_id", "=", lockId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("threads")
+          .select("threads.thread_id")
+          .where("threads.thread_id", "=", delta.threadId)
+          .whereRef("threads.active_stream_id", "=", "streams.stream_id"),
+      ),
+    )
+    .executeTakeFirst();
+  if (advanced.numUpdatedRows === 0n) {
+    if (!(await ownsStream(ctx, delta, lockId))) return false;
+    await throwWhyNotAppended(ctx, delta);
+  }
+  await insertDelta(ctx, delta);
+  return true;
+}
+
+/** The compare-and-set of the stream's delta count that places a delta (see appendDelta). */
+function advanceDeltaCount(ctx: QueryContext, delta: DeltaRecord) {
+  return ctx.db
     .updateTable("streams")
     .set((eb) => ({ delta_count: eb("delta_count", "+", 1) }))
     .where("stream_id", "=", delta.streamId)
     .where("thread_id", "=", delta.threadId)
     .where("seq", "=", delta.streamSeq)
-    .where("delta_count", "=", delta.deltaSeq)
-    .executeTakeFirst();
-  if (advanced.numUpdatedRows === 0n) await throwWhyNotAppended(ctx, delta);
+    .where("delta_count", "=", delta.deltaSeq);
+}
+
+async function insertDelta(ctx: QueryContext, delta: DeltaRecord): Promise<void> {
   await ctx.db
     .insertInto("deltas")
     .values({
@@ -47,6 +93,23 @@ export async function appendDelta(ctx: QueryContext, delta: DeltaRecord): Promis
       created_at: delta.createdAt,
     })
     .execute();
+}
+
+/** Whether the delta's stream is streaming under `lockId` as its thread's active stream. */
+async function ownsStream(ctx: QueryContext, delta: DeltaRecord, lockId: string): Promise<boolean> {
+  const row = await ctx.db
+    .selectFrom("streams")
+    .innerJoin("threads", "threads.thread_id", "streams.thread_id")
+    .select(["streams.status", "streams.lock_id", "threads.active_stream_id"])
+    .where("streams.stream_id", "=", delta.streamId)
+    .where("streams.thread_id", "=", delta.threadId)
+    .executeTakeFirst();
+  return (
+    row !== undefined &&
+    row.status === "streaming" &&
+    row.lock_id === lockId &&
+    row.active_stream_id === delta.streamId
+  );
 }
 
 async function throwWhyNotAppended(ctx: QueryContext, delta: DeltaRecord): Promise<never> {

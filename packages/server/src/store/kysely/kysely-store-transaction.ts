@@ -66,6 +66,10 @@ export class KyselyStoreTransaction extends KyselyStoreReader implements StoreTr
     return deltas.appendDelta(this.ctx, delta);
   }
 
+  appendOwnedDelta(delta: DeltaRecord, lockId: string): Promise<boolean> {
+    return deltas.appendOwnedDelta(this.ctx, delta, lockId);
+  }
+
   deleteStream(streamId: string): Promise<void> {
     return streams.deleteStream(this.ctx, streamId);
   }
