@@ -4,6 +4,7 @@ import type { DeltaRecord } from "../records.js";
 import type { ListDeltasQuery } from "../store.js";
 import { decodeJson, encodeJson } from "./column-codecs.js";
 import type { DeltasTable } from "./database.js";
+import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import type { QueryContext } from "./query-context.js";
 
 function deltaFromRow(row: DeltasTable): DeltaRecord {
@@ -25,8 +26,9 @@ function deltaFromRow(row: DeltasTable): DeltaRecord {
  * position only one matches, so a cursor (streamSeq, deltaSeq) never names a gap or two deltas.
  */
 export async function appendDelta(ctx: QueryContext, delta: DeltaRecord): Promise<void> {
-  const advanced = await advanceDeltaCount(ctx, delta).executeTakeFirst();
-  if (advanced.numUpdatedRows === 0n) await throwWhyNotAppended(ctx, delta);
+  const { streamId, threadId, streamSeq, deltaSeq } = delta;
+  const advanced = await advanceDeltaCount(ctx, streamId, threadId, streamSeq, deltaSeq);
+  if ((advanced.numAffectedRows ?? 0n) === 0n) await throwWhyNotAppended(ctx, delta);
   await insertDelta(ctx, delta);
 }
 
@@ -47,20 +49,16 @@ export async function appendOwnedDelta(
   delta: DeltaRecord,
   lockId: string,
 ): Promise<boolean> {
-  const advanced = await advanceDeltaCount(ctx, delta)
-    .where("status", "=", "streaming")
-    .where("lock_id", "=", lockId)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("threads")
-          .select("threads.thread_id")
-          .where("threads.thread_id", "=", delta.threadId)
-          .whereRef("threads.active_stream_id", "=", "streams.stream_id"),
-      ),
-    )
-    .executeTakeFirst();
-  if (advanced.numUpdatedRows === 0n) {
+  const { streamId, threadId, streamSeq, deltaSeq } = delta;
+  const advanced = await advanceOwnedDeltaCount(
+    ctx,
+    streamId,
+    threadId,
+    streamSeq,
+    deltaSeq,
+    lockId,
+  );
+  if ((advanced.numAffectedRows ?? 0n) === 0n) {
     if (!(await ownsStream(ctx, delta, lockId))) return false;
     await throwWhyNotAppended(ctx, delta);
   }
@@ -69,30 +67,55 @@ export async function appendOwnedDelta(
 }
 
 /** The compare-and-set of the stream's delta count that places a delta (see appendDelta). */
-function advanceDeltaCount(ctx: QueryContext, delta: DeltaRecord) {
+function deltaCountUpdate(
+  ctx: QueryContext,
+  streamId: string,
+  threadId: string,
+  streamSeq: number,
+  deltaSeq: number,
+) {
   return ctx.db
     .updateTable("streams")
     .set((eb) => ({ delta_count: eb("delta_count", "+", 1) }))
-    .where("stream_id", "=", delta.streamId)
-    .where("thread_id", "=", delta.threadId)
-    .where("seq", "=", delta.streamSeq)
-    .where("delta_count", "=", delta.deltaSeq);
+    .where("stream_id", "=", streamId)
+    .where("thread_id", "=", threadId)
+    .where("seq", "=", streamSeq)
+    .where("delta_count", "=", deltaSeq);
 }
 
+const advanceDeltaCount = prepareQuery(deltaCountUpdate);
+
+const advanceOwnedDeltaCount = prepareQuery(
+  (ctx, streamId: string, threadId: string, streamSeq: number, deltaSeq: number, lockId: string) =>
+    deltaCountUpdate(ctx, streamId, threadId, streamSeq, deltaSeq)
+      .where("status", "=", "streaming")
+      .where("lock_id", "=", lockId)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("threads")
+            .select("threads.thread_id")
+            .where("threads.thread_id", "=", threadId)
+            .whereRef("threads.active_stream_id", "=", "streams.stream_id"),
+        ),
+      ),
+);
+
+const insertDeltaRow = prepareRowQuery((ctx, row: DeltasTable) =>
+  ctx.db.insertInto("deltas").values(row),
+);
+
 async function insertDelta(ctx: QueryContext, delta: DeltaRecord): Promise<void> {
-  await ctx.db
-    .insertInto("deltas")
-    .values({
-      stream_id: delta.streamId,
-      delta_seq: delta.deltaSeq,
-      thread_id: delta.threadId,
-      stream_seq: delta.streamSeq,
-      message_id: delta.messageId,
-      message_seq: delta.messageSeq,
-      chunks: encodeJson(delta.chunks),
-      created_at: delta.createdAt,
-    })
-    .execute();
+  await insertDeltaRow(ctx, {
+    stream_id: delta.streamId,
+    delta_seq: delta.deltaSeq,
+    thread_id: delta.threadId,
+    stream_seq: delta.streamSeq,
+    message_id: delta.messageId,
+    message_seq: delta.messageSeq,
+    chunks: encodeJson(delta.chunks),
+    created_at: delta.createdAt,
+  });
 }
 
 /** Whether the delta's stream is streaming under `lockId` as its thread's active stream. */
@@ -126,22 +149,51 @@ async function throwWhyNotAppended(ctx: QueryContext, delta: DeltaRecord): Promi
   });
 }
 
+/** Which bounds a listing of a thread's deltas has besides the thread: its prepared shape. */
+interface DeltaListShape {
+  fromSeq: boolean;
+  after: boolean;
+}
+
+/**
+ * A thread's deltas by (streamSeq, deltaSeq); the bounds the shape names come after the limit, in
+ * this order: fromSeq, then after's streamSeq and deltaSeq.
+ */
+const selectDeltas = preparePerShape(
+  ({ fromSeq, after }: DeltaListShape) => `${fromSeq}|${after}`,
+  (shape) =>
+    prepareQuery(
+      (ctx, threadId: string, limit: number, ...bounds: number[]) => {
+        const [fromSeq, afterStreamSeq, afterDeltaSeq] = shape.fromSeq
+          ? bounds
+          : [undefined, ...bounds];
+        let select = ctx.db.selectFrom("deltas").selectAll().where("thread_id", "=", threadId);
+        if (fromSeq !== undefined) select = select.where("stream_seq", ">=", fromSeq);
+        if (afterStreamSeq !== undefined && afterDeltaSeq !== undefined) {
+          select = select.where((eb) =>
+            eb.or([
+              eb("stream_seq", ">", afterStreamSeq),
+              eb.and([eb("stream_seq", "=", afterStreamSeq), eb("delta_seq", ">", afterDeltaSeq)]),
+            ]),
+          );
+        }
+        return select.orderBy("stream_seq").orderBy("delta_seq").limit(limit);
+      },
+      2 + (shape.fromSeq ? 1 : 0) + (shape.after ? 2 : 0),
+    ),
+);
+
 export async function listDeltas(
   ctx: QueryContext,
   threadId: string,
   query: ListDeltasQuery,
 ): Promise<DeltaRecord[]> {
   const { after, fromSeq } = query;
-  let select = ctx.db.selectFrom("deltas").selectAll().where("thread_id", "=", threadId);
-  if (fromSeq !== undefined) select = select.where("stream_seq", ">=", fromSeq);
-  if (after !== undefined) {
-    select = select.where((eb) =>
-      eb.or([
-        eb("stream_seq", ">", after.streamSeq),
-        eb.and([eb("stream_seq", "=", after.streamSeq), eb("delta_seq", ">", after.deltaSeq)]),
-      ]),
-    );
-  }
-  const rows = await select.orderBy("stream_seq").orderBy("delta_seq").limit(query.limit).execute();
+  const bounds = [
+    ...(fromSeq === undefined ? [] : [fromSeq]),
+    ...(after === undefined ? [] : [after.streamSeq, after.deltaSeq]),
+  ];
+  const shape = { fromSeq: fromSeq !== undefined, after: after !== undefined };
+  const { rows } = await selectDeltas(shape)(ctx, threadId, query.limit, ...bounds);
   return rows.map(deltaFromRow);
 }

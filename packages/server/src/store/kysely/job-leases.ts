@@ -11,6 +11,7 @@ import type { ExpressionBuilder } from "kysely";
 import type { JobRecord } from "../records.js";
 import type { Database } from "./database.js";
 import { jobFromRow } from "./jobs.js";
+import { prepareQuery } from "./prepared-query.js";
 import type { QueryContext } from "./query-context.js";
 
 /** A job is claimable when it is due and nobody holds an unexpired lease on it. */
@@ -89,18 +90,18 @@ export async function claimJob(
   return row && jobFromRow(row);
 }
 
+const deleteLeasedJob = prepareQuery((ctx, jobId: string, owner: string) =>
+  ctx.db.deleteFrom("jobs").where("job_id", "=", jobId).where("lease_owner", "=", owner),
+);
+
 /** Deletes a finished job if `owner` still holds it; false when the job was lost or replaced. */
 export async function completeJob(
   ctx: QueryContext,
   jobId: string,
   owner: string,
 ): Promise<boolean> {
-  const result = await ctx.db
-    .deleteFrom("jobs")
-    .where("job_id", "=", jobId)
-    .where("lease_owner", "=", owner)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  const result = await deleteLeasedJob(ctx, jobId, owner);
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 /** Hands a job held by `owner` back to run again at `runAt`, counting the failed run. */

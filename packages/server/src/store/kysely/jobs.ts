@@ -5,6 +5,7 @@ import type { JobRecord, JsonObject } from "../records.js";
 import type { JobLease, NewJob } from "../store.js";
 import { decodeJson, encodeJson } from "./column-codecs.js";
 import type { JobsTable } from "./database.js";
+import { prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import type { QueryContext } from "./query-context.js";
 
 export function jobFromRow(row: JobsTable): JobRecord {
@@ -21,6 +22,18 @@ export function jobFromRow(row: JobsTable): JobRecord {
     createdAt: row.created_at,
   };
 }
+
+/** Inserts the job row, or replaces every column but (type, key) of the job with its key. */
+const upsertJobRow = prepareRowQuery((ctx, row: JobsTable) => {
+  const fresh = Object.fromEntries(
+    Object.entries(row).filter(([column]) => column !== "type" && column !== "key"),
+  );
+  return ctx.db
+    .insertInto("jobs")
+    .values(row)
+    .onConflict((conflict) => conflict.columns(["type", "key"]).doUpdateSet(fresh))
+    .returningAll();
+});
 
 /**
  * Inserts the job, or replaces the job with the same (type, key). The replacement gets a new id
@@ -44,12 +57,8 @@ export async function scheduleJob(
     failed_runs: 0,
     created_at: now,
   };
-  const row = await ctx.db
-    .insertInto("jobs")
-    .values({ type: job.type, key: job.key, ...fresh })
-    .onConflict((conflict) => conflict.columns(["type", "key"]).doUpdateSet(fresh))
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const [row] = (await upsertJobRow(ctx, { type: job.type, key: job.key, ...fresh })).rows;
+  if (row === undefined) throw new Error(`scheduling job ${job.type} ${job.key} returned no row`);
   return jobFromRow(row);
 }
 
@@ -67,8 +76,12 @@ export async function findJob(
   return row && jobFromRow(row);
 }
 
+const deleteJobByKey = prepareQuery((ctx, type: string, key: string) =>
+  ctx.db.deleteFrom("jobs").where("type", "=", type).where("key", "=", key),
+);
+
 export async function cancelJob(ctx: QueryContext, type: string, key: string): Promise<void> {
-  await ctx.db.deleteFrom("jobs").where("type", "=", type).where("key", "=", key).execute();
+  await deleteJobByKey(ctx, type, key);
 }
 
 /** Cancels every job of the thread, or only those of the given types (none when empty). */

@@ -12,6 +12,7 @@ import {
   encodeOptionalJson,
 } from "./column-codecs.js";
 import type { MessagesTable } from "./database.js";
+import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import { insertUnique, type QueryContext } from "./query-context.js";
 
 type NewMessage = Omit<MessageRecord, "position">;
@@ -31,7 +32,9 @@ function messageFromRow(row: MessagesTable): MessageRecord {
 }
 
 /** Every column but the key and the position, which a replacement keeps. */
-function messageContentColumns(message: NewMessage) {
+type MessageContentColumns = Omit<MessagesTable, "thread_id" | "message_id" | "position">;
+
+function messageContentColumns(message: NewMessage): MessageContentColumns {
   return {
     role: message.role,
     parts: encodeJson(message.parts),
@@ -39,33 +42,57 @@ function messageContentColumns(message: NewMessage) {
     committed_seq: message.committedSeq,
     usage: encodeNullableJson(message.usage),
     created_at: message.createdAt,
-  } satisfies Partial<MessagesTable>;
+  };
 }
+
+const selectMessage = prepareQuery((ctx, threadId: string, messageId: string) =>
+  ctx.db
+    .selectFrom("messages")
+    .selectAll()
+    .where("thread_id", "=", threadId)
+    .where("message_id", "=", messageId),
+);
 
 export async function getMessage(
   ctx: QueryContext,
   threadId: string,
   messageId: string,
 ): Promise<MessageRecord | undefined> {
-  const row = await ctx.db
-    .selectFrom("messages")
-    .selectAll()
-    .where("thread_id", "=", threadId)
-    .where("message_id", "=", messageId)
-    .executeTakeFirst();
+  const [row] = (await selectMessage(ctx, threadId, messageId)).rows;
   return row && messageFromRow(row);
 }
+
+/** Which bounds a listing of a thread's messages has: its prepared shape. */
+interface MessageListShape {
+  afterPosition: boolean;
+  includeSystem: boolean;
+}
+
+/** A thread's messages by position; with the shape's `afterPosition`, after that position. */
+const selectMessages = preparePerShape(
+  ({ afterPosition, includeSystem }: MessageListShape) => `${afterPosition}|${includeSystem}`,
+  (shape) =>
+    prepareQuery(
+      (ctx, threadId: string, limit: number, ...afterPosition: number[]) => {
+        let select = ctx.db.selectFrom("messages").selectAll().where("thread_id", "=", threadId);
+        const [after] = afterPosition;
+        if (after !== undefined) select = select.where("position", ">", after);
+        if (!shape.includeSystem) select = select.where("role", "!=", "system");
+        return select.orderBy("position").limit(limit);
+      },
+      shape.afterPosition ? 3 : 2,
+    ),
+);
 
 export async function listMessages(
   ctx: QueryContext,
   threadId: string,
   query: ListMessagesQuery,
 ): Promise<MessageRecord[]> {
-  let select = ctx.db.selectFrom("messages").selectAll().where("thread_id", "=", threadId);
-  if (query.afterPosition !== undefined)
-    select = select.where("position", ">", query.afterPosition);
-  if (!query.includeSystem) select = select.where("role", "!=", "system");
-  const rows = await select.orderBy("position").limit(query.limit).execute();
+  const { afterPosition, includeSystem, limit } = query;
+  const shape = { afterPosition: afterPosition !== undefined, includeSystem };
+  const after = afterPosition === undefined ? [] : [afterPosition];
+  const { rows } = await selectMessages(shape)(ctx, threadId, limit, ...after);
   return rows.map(messageFromRow);
 }
 
@@ -88,41 +115,54 @@ export async function getLastMessage(
  * caller holds the thread's lock (lockThread), so no other append can take the same position; the
  * unique (thread_id, position) index backs that up.
  */
+const insertMessageAtEnd = prepareRowQuery((ctx, row: Omit<MessagesTable, "position">) =>
+  ctx.db
+    .insertInto("messages")
+    .values((eb) => ({
+      ...row,
+      position: eb
+        .selectFrom("messages")
+        .select(sql<number>`coalesce(max(position), -1) + 1`.as("next"))
+        .where("thread_id", "=", row.thread_id),
+    }))
+    .returning("position"),
+);
+
 export async function appendMessage(
   ctx: QueryContext,
   message: NewMessage,
 ): Promise<MessageRecord> {
-  const inserted = await insertUnique(
+  const row = {
+    thread_id: message.threadId,
+    message_id: message.messageId,
+    ...messageContentColumns(message),
+  };
+  const { rows } = await insertUnique(
     ctx,
     "message",
     `${message.threadId}/${message.messageId}`,
-    () =>
-      ctx.db
-        .insertInto("messages")
-        .values((eb) => ({
-          thread_id: message.threadId,
-          message_id: message.messageId,
-          position: eb
-            .selectFrom("messages")
-            .select(sql<number>`coalesce(max(position), -1) + 1`.as("next"))
-            .where("thread_id", "=", message.threadId),
-          ...messageContentColumns(message),
-        }))
-        .returning("position")
-        .executeTakeFirstOrThrow(),
+    () => insertMessageAtEnd(ctx, row),
   );
+  const [inserted] = rows;
+  if (inserted === undefined) throw new Error("the message insert returned no position");
   return { ...message, position: inserted.position };
 }
 
+const updateMessageContent = prepareRowQuery(
+  (ctx, content: MessageContentColumns, threadId: string, messageId: string) =>
+    ctx.db
+      .updateTable("messages")
+      .set(content)
+      .where("thread_id", "=", threadId)
+      .where("message_id", "=", messageId)
+      .returning("position"),
+);
+
 /** Replaces the message with the same id in place (B7), or appends it when it is new. */
 export async function saveMessage(ctx: QueryContext, message: NewMessage): Promise<MessageRecord> {
-  const replaced = await ctx.db
-    .updateTable("messages")
-    .set(messageContentColumns(message))
-    .where("thread_id", "=", message.threadId)
-    .where("message_id", "=", message.messageId)
-    .returning("position")
-    .executeTakeFirst();
+  const content = messageContentColumns(message);
+  const [replaced] = (await updateMessageContent(ctx, content, message.threadId, message.messageId))
+    .rows;
   if (replaced === undefined) return appendMessage(ctx, message);
   return { ...message, position: replaced.position };
 }

@@ -1,10 +1,11 @@
 // Queries of the streams table: a turn's output (B3) or a tool outcome's one-delta stream (B15).
-
+import type { Updateable } from "kysely";
 import { RecordNotFoundError } from "../errors.js";
 import type { StreamRecord } from "../records.js";
 import type { StreamPatch } from "../store.js";
 import type { StreamsTable } from "./database.js";
 import { type PatchColumns, patchToColumns } from "./patch-columns.js";
+import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import { insertUnique, type QueryContext } from "./query-context.js";
 
 function streamFromRow(row: StreamsTable): StreamRecord {
@@ -47,27 +48,42 @@ const streamPatchColumns: PatchColumns<StreamPatch, StreamsTable> = {
   endedAt: (endedAt) => ({ ended_at: endedAt }),
 };
 
+const selectStream = prepareQuery((ctx, streamId: string) =>
+  ctx.db.selectFrom("streams").selectAll().where("stream_id", "=", streamId),
+);
+
 export async function getStream(
   ctx: QueryContext,
   streamId: string,
 ): Promise<StreamRecord | undefined> {
-  const row = await ctx.db
-    .selectFrom("streams")
-    .selectAll()
-    .where("stream_id", "=", streamId)
-    .executeTakeFirst();
+  const [row] = (await selectStream(ctx, streamId)).rows;
   return row && streamFromRow(row);
 }
+
+type StreamStatus = StreamRecord["status"];
+
+/** A thread's streams by seq, with one of the statuses listed (any status without a list). */
+const selectStreamsOfThread = preparePerShape(
+  (statuses: readonly StreamStatus[] | undefined) => statuses?.join() ?? "any",
+  (statuses) =>
+    prepareQuery(
+      (ctx, threadId: string, ...listed: StreamStatus[]) => {
+        const select = ctx.db.selectFrom("streams").selectAll().where("thread_id", "=", threadId);
+        return (statuses === undefined ? select : select.where("status", "in", listed)).orderBy(
+          "seq",
+        );
+      },
+      1 + (statuses?.length ?? 0),
+    ),
+);
 
 export async function listStreams(
   ctx: QueryContext,
   threadId: string,
-  statuses: readonly StreamRecord["status"][] | undefined,
+  statuses: readonly StreamStatus[] | undefined,
 ): Promise<StreamRecord[]> {
   if (statuses?.length === 0) return [];
-  let select = ctx.db.selectFrom("streams").selectAll().where("thread_id", "=", threadId);
-  if (statuses !== undefined) select = select.where("status", "in", statuses);
-  const rows = await select.orderBy("seq").execute();
+  const { rows } = await selectStreamsOfThread(statuses)(ctx, threadId, ...(statuses ?? []));
   return rows.map(streamFromRow);
 }
 
@@ -99,11 +115,20 @@ export async function listSilentStreams(
   return rows.map(streamFromRow);
 }
 
+const insertStreamRow = prepareRowQuery((ctx, row: StreamsTable) =>
+  ctx.db.insertInto("streams").values(row),
+);
+
 export async function insertStream(ctx: QueryContext, stream: StreamRecord): Promise<void> {
   await insertUnique(ctx, "stream", stream.streamId, () =>
-    ctx.db.insertInto("streams").values(streamToRow(stream)).execute(),
+    insertStreamRow(ctx, streamToRow(stream)),
   );
 }
+
+const updateStreamRow = prepareRowQuery(
+  (ctx, changes: Updateable<StreamsTable>, streamId: string) =>
+    ctx.db.updateTable("streams").set(changes).where("stream_id", "=", streamId).returningAll(),
+);
 
 export async function updateStream(
   ctx: QueryContext,
@@ -117,12 +142,7 @@ export async function updateStream(
     if (stream === undefined) throw new RecordNotFoundError("stream", streamId);
     return stream;
   }
-  const row = await ctx.db
-    .updateTable("streams")
-    .set(changes)
-    .where("stream_id", "=", streamId)
-    .returningAll()
-    .executeTakeFirst();
+  const [row] = (await updateStreamRow(ctx, changes, streamId)).rows;
   if (row === undefined) throw new RecordNotFoundError("stream", streamId);
   return streamFromRow(row);
 }

@@ -1,5 +1,6 @@
 // Queries of the threads table.
 import type { ThreadStatus } from "@durable-agents/core";
+import type { Updateable } from "kysely";
 import { RecordNotFoundError } from "../errors.js";
 import type {
   FailureRecord,
@@ -18,6 +19,7 @@ import {
 } from "./column-codecs.js";
 import type { ThreadsTable } from "./database.js";
 import { type PatchColumns, patchToColumns } from "./patch-columns.js";
+import { prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import { insertUnique, type QueryContext } from "./query-context.js";
 import type { StoreDialect } from "./store-dialect.js";
 
@@ -78,15 +80,21 @@ const threadPatchColumns: PatchColumns<ThreadPatch, ThreadsTable> = {
   metadata: (metadata) => ({ metadata: encodeJson(metadata) }),
 };
 
+const selectThread = prepareQuery((ctx, threadId: string) =>
+  ctx.db.selectFrom("threads").selectAll().where("thread_id", "=", threadId),
+);
+
+const selectThreadForUpdate = prepareQuery((ctx, threadId: string) =>
+  ctx.dialect.lockForUpdate(
+    ctx.db.selectFrom("threads").selectAll().where("thread_id", "=", threadId),
+  ),
+);
+
 export async function getThread(
   ctx: QueryContext,
   threadId: string,
 ): Promise<ThreadRecord | undefined> {
-  const row = await ctx.db
-    .selectFrom("threads")
-    .selectAll()
-    .where("thread_id", "=", threadId)
-    .executeTakeFirst();
+  const [row] = (await selectThread(ctx, threadId)).rows;
   return row && threadFromRow(row);
 }
 
@@ -94,8 +102,7 @@ export async function lockThread(
   ctx: QueryContext,
   threadId: string,
 ): Promise<ThreadRecord | undefined> {
-  const query = ctx.db.selectFrom("threads").selectAll().where("thread_id", "=", threadId);
-  const row = await ctx.dialect.lockForUpdate(query).executeTakeFirst();
+  const [row] = (await selectThreadForUpdate(ctx, threadId)).rows;
   return row && threadFromRow(row);
 }
 
@@ -141,11 +148,24 @@ export async function listThreadsByStatus(
   return rows.map(threadFromRow);
 }
 
+const insertThreadRow = prepareRowQuery((ctx, row: ThreadsTable) =>
+  ctx.db.insertInto("threads").values(row),
+);
+
 export async function insertThread(ctx: QueryContext, thread: ThreadRecord): Promise<void> {
   await insertUnique(ctx, "thread", thread.threadId, () =>
-    ctx.db.insertInto("threads").values(threadToRow(thread, ctx.dialect)).execute(),
+    insertThreadRow(ctx, threadToRow(thread, ctx.dialect)),
   );
 }
+
+const updateThreadRow = prepareRowQuery(
+  (ctx, changes: Updateable<ThreadsTable>, threadId: string, now: number) =>
+    ctx.db
+      .updateTable("threads")
+      .set((eb) => ({ ...changes, version: eb("version", "+", 1), updated_at: now }))
+      .where("thread_id", "=", threadId)
+      .returningAll(),
+);
 
 export async function updateThread(
   ctx: QueryContext,
@@ -153,16 +173,8 @@ export async function updateThread(
   patch: ThreadPatch,
   now: number,
 ): Promise<ThreadRecord> {
-  const row = await ctx.db
-    .updateTable("threads")
-    .set((eb) => ({
-      ...patchToColumns(patch, threadPatchColumns, ctx.dialect),
-      version: eb("version", "+", 1),
-      updated_at: now,
-    }))
-    .where("thread_id", "=", threadId)
-    .returningAll()
-    .executeTakeFirst();
+  const changes = patchToColumns(patch, threadPatchColumns, ctx.dialect);
+  const [row] = (await updateThreadRow(ctx, changes, threadId, now)).rows;
   if (row === undefined) throw new RecordNotFoundError("thread", threadId);
   return threadFromRow(row);
 }

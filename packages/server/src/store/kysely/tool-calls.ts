@@ -1,11 +1,12 @@
 // Queries of the tool_calls table (B6, B15–B19).
-
+import type { Updateable } from "kysely";
 import { RecordNotFoundError } from "../errors.js";
 import type { JsonValue, ToolCallRecord, ToolKind } from "../records.js";
 import type { ListToolCallsQuery, ToolCallPatch } from "../store.js";
 import { decodeJson, decodeOptionalJson, encodeJson, encodeOptionalJson } from "./column-codecs.js";
 import type { ToolCallsTable } from "./database.js";
 import { type PatchColumns, patchToColumns } from "./patch-columns.js";
+import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import { insertUnique, type QueryContext } from "./query-context.js";
 
 function toolCallFromRow(row: ToolCallsTable): ToolCallRecord {
@@ -74,54 +75,110 @@ const toolCallPatchColumns: PatchColumns<ToolCallPatch, ToolCallsTable> = {
   executionState: (executionState) => ({ execution_state: executionState }),
 };
 
+const selectToolCall = prepareQuery((ctx, threadId: string, toolCallId: string) =>
+  ctx.db
+    .selectFrom("tool_calls")
+    .selectAll()
+    .where("thread_id", "=", threadId)
+    .where("tool_call_id", "=", toolCallId),
+);
+
 export async function getToolCall(
   ctx: QueryContext,
   threadId: string,
   toolCallId: string,
 ): Promise<ToolCallRecord | undefined> {
-  const row = await ctx.db
-    .selectFrom("tool_calls")
-    .selectAll()
-    .where("thread_id", "=", threadId)
-    .where("tool_call_id", "=", toolCallId)
-    .executeTakeFirst();
+  const [row] = (await selectToolCall(ctx, threadId, toolCallId)).rows;
   return row && toolCallFromRow(row);
 }
+
+type ToolCallStatus = ToolCallRecord["status"];
+const statusesKey = (statuses: readonly ToolCallStatus[] | undefined) => statuses?.join() ?? "any";
+
+/** A thread's tool calls with one of the statuses listed (any status without a list). */
+function selectToolCallsOfThread(
+  ctx: QueryContext,
+  threadId: string,
+  statuses: readonly ToolCallStatus[] | undefined,
+) {
+  const select = ctx.db.selectFrom("tool_calls").selectAll().where("thread_id", "=", threadId);
+  return statuses === undefined ? select : select.where("status", "in", statuses);
+}
+
+/** The first page, in (createdAt, toolCallId) order. */
+const selectFirstToolCalls = preparePerShape(statusesKey, (statuses) =>
+  prepareQuery(
+    (ctx, threadId: string, limit: number, ...listed: ToolCallStatus[]) =>
+      selectToolCallsOfThread(ctx, threadId, statuses && listed)
+        .orderBy("created_at")
+        .orderBy("tool_call_id")
+        .limit(limit),
+    2 + (statuses?.length ?? 0),
+  ),
+);
+
+/** A later page: strictly after a call in (createdAt, toolCallId) order (keyset). */
+const selectToolCallsAfter = preparePerShape(statusesKey, (statuses) =>
+  prepareQuery(
+    (
+      ctx,
+      threadId: string,
+      limit: number,
+      afterCreatedAt: number,
+      afterToolCallId: string,
+      ...listed: ToolCallStatus[]
+    ) =>
+      selectToolCallsOfThread(ctx, threadId, statuses && listed)
+        .where((eb) =>
+          eb.or([
+            eb("created_at", ">", afterCreatedAt),
+            eb.and([
+              eb("created_at", "=", afterCreatedAt),
+              eb("tool_call_id", ">", afterToolCallId),
+            ]),
+          ]),
+        )
+        .orderBy("created_at")
+        .orderBy("tool_call_id")
+        .limit(limit),
+    4 + (statuses?.length ?? 0),
+  ),
+);
 
 export async function listToolCalls(
   ctx: QueryContext,
   threadId: string,
   query: ListToolCallsQuery,
 ): Promise<ToolCallRecord[]> {
-  const { statuses, after } = query;
+  const { statuses, after, limit } = query;
   if (statuses?.length === 0) return [];
-  let select = ctx.db.selectFrom("tool_calls").selectAll().where("thread_id", "=", threadId);
-  if (statuses !== undefined) select = select.where("status", "in", statuses);
-  if (after !== undefined) {
-    // Keyset: strictly after `after` in (createdAt, toolCallId) order.
-    select = select.where((eb) =>
-      eb.or([
-        eb("created_at", ">", after.createdAt),
-        eb.and([eb("created_at", "=", after.createdAt), eb("tool_call_id", ">", after.toolCallId)]),
-      ]),
-    );
-  }
-  const rows = await select
-    .orderBy("created_at")
-    .orderBy("tool_call_id")
-    .limit(query.limit)
-    .execute();
+  const listed = statuses ?? [];
+  const { rows } =
+    after === undefined
+      ? await selectFirstToolCalls(statuses)(ctx, threadId, limit, ...listed)
+      : await selectToolCallsAfter(statuses)(
+          ctx,
+          threadId,
+          limit,
+          after.createdAt,
+          after.toolCallId,
+          ...listed,
+        );
   return rows.map(toolCallFromRow);
 }
 
+const countToolCallsWithStatus = prepareQuery(
+  (ctx, threadId: string, status: ToolCallRecord["status"]) =>
+    ctx.db
+      .selectFrom("tool_calls")
+      .select((eb) => eb.fn.countAll().as("count"))
+      .where("thread_id", "=", threadId)
+      .where("status", "=", status),
+);
+
 export async function countPendingToolCalls(ctx: QueryContext, threadId: string): Promise<number> {
-  const row = await ctx.db
-    .selectFrom("tool_calls")
-    .select((eb) => eb.fn.countAll().as("count"))
-    .where("thread_id", "=", threadId)
-    .where("status", "=", "pending")
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+  const [row] = (await countToolCallsWithStatus(ctx, threadId, "pending")).rows;
+  return Number(row?.count ?? 0);
 }
 
 export function listPendingSyncToolCalls(
@@ -154,11 +211,25 @@ export async function listPendingToolCalls(
   return rows.map(toolCallFromRow);
 }
 
+const insertToolCallRow = prepareRowQuery((ctx, row: ToolCallsTable) =>
+  ctx.db.insertInto("tool_calls").values(row),
+);
+
 export async function insertToolCall(ctx: QueryContext, call: ToolCallRecord): Promise<void> {
   await insertUnique(ctx, "tool call", `${call.threadId}/${call.toolCallId}`, () =>
-    ctx.db.insertInto("tool_calls").values(toolCallToRow(call)).execute(),
+    insertToolCallRow(ctx, toolCallToRow(call)),
   );
 }
+
+const updateToolCallRow = prepareRowQuery(
+  (ctx, changes: Updateable<ToolCallsTable>, threadId: string, toolCallId: string) =>
+    ctx.db
+      .updateTable("tool_calls")
+      .set(changes)
+      .where("thread_id", "=", threadId)
+      .where("tool_call_id", "=", toolCallId)
+      .returningAll(),
+);
 
 export async function updateToolCall(
   ctx: QueryContext,
@@ -167,13 +238,8 @@ export async function updateToolCall(
   patch: ToolCallPatch,
   now: number,
 ): Promise<ToolCallRecord> {
-  const row = await ctx.db
-    .updateTable("tool_calls")
-    .set({ ...patchToColumns(patch, toolCallPatchColumns, ctx.dialect), updated_at: now })
-    .where("thread_id", "=", threadId)
-    .where("tool_call_id", "=", toolCallId)
-    .returningAll()
-    .executeTakeFirst();
+  const changes = { ...patchToColumns(patch, toolCallPatchColumns, ctx.dialect), updated_at: now };
+  const [row] = (await updateToolCallRow(ctx, changes, threadId, toolCallId)).rows;
   if (row === undefined) throw new RecordNotFoundError("tool call", `${threadId}/${toolCallId}`);
   return toolCallFromRow(row);
 }
