@@ -33,6 +33,7 @@ import {
   abortStreams,
   continueThread,
   planThread,
+  readThreadFacts,
   toStreamSnapshot,
   updateThread,
 } from "./thread-transitions.js";
@@ -323,19 +324,19 @@ async function resumeAndContinue(
   lastMessageRole: MessageRecord["role"] | undefined,
 ): Promise<ThreadRecord> {
   const restart = isIdleStatus(thread.status) && lastMessageRole === "user";
+  // Read once: the restart status below and the continue decide on the same facts.
+  const facts = await readThreadFacts(tx, thread);
   // A stopped loop's async calls stay pending (B11) and no turn starts before they finish (B2);
   // the thread then truly awaits them, and their last outcome continues it (B19).
   const restartStatus =
-    (await tx.countPendingToolCalls(thread.threadId)) > 0
-      ? ("awaiting_tool_results" as const)
-      : ("streaming" as const);
+    facts.pendingToolCallCount > 0 ? ("awaiting_tool_results" as const) : ("streaming" as const);
   // Written with what the continue decides: one update of the thread.
   const resumed = planThread(thread, {
     stopSignal: false,
     loopTurnCount: 0,
     ...(restart ? { status: restartStatus, failure: null } : {}),
   });
-  return (await continueThread(context, tx, changes, resumed)).thread;
+  return (await continueThread(context, tx, changes, resumed, { facts })).thread;
 }
 
 /** B11 within a transaction: stop signal, retry cleared, sync executions cancelled, stop applied (B2). */

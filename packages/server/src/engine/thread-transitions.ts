@@ -26,17 +26,44 @@ export function toStreamSnapshot(stream: StreamRecord): StreamSnapshot {
   };
 }
 
-/** Reads what the thread rules of @durable-agents/core decide on, inside the transaction. */
-export async function readThreadSnapshot(
+/** What a thread's rules read from the store besides the thread row (readThreadFacts). */
+export interface ThreadFacts {
+  openStreams: StreamRecord[];
+  activeStream: StreamRecord | undefined;
+  pendingToolCallCount: number;
+}
+
+/**
+ * Reads the thread's open streams, its active stream and its pending tool calls, inside the
+ * transaction. They depend on the thread's id and active stream only, so a caller that changes
+ * other fields in memory (`planThread`) can read them first and decide with them.
+ */
+export async function readThreadFacts(
   tx: StoreTransaction,
   thread: ThreadRecord,
-): Promise<ThreadSnapshot> {
+): Promise<ThreadFacts> {
   const [openStreams, pendingToolCallCount] = await Promise.all([
     tx.listStreams(thread.threadId, ["pending", "streaming"]),
     tx.countPendingToolCalls(thread.threadId),
   ]);
-  const active =
-    thread.activeStreamId === null ? undefined : await tx.getStream(thread.activeStreamId);
+  const activeId = thread.activeStreamId;
+  // An active stream that is still open was read with the open ones.
+  const activeStream =
+    activeId === null
+      ? undefined
+      : (openStreams.find((stream) => stream.streamId === activeId) ??
+        (await tx.getStream(activeId)));
+  return { openStreams, activeStream, pendingToolCallCount };
+}
+
+/** What the thread rules of @durable-agents/core decide on: the thread with its facts. */
+export async function readThreadSnapshot(
+  tx: StoreTransaction,
+  thread: ThreadRecord,
+  facts?: ThreadFacts,
+): Promise<ThreadSnapshot> {
+  const { openStreams, activeStream, pendingToolCallCount } =
+    facts ?? (await readThreadFacts(tx, thread));
   return {
     status: thread.status,
     stopSignal: thread.stopSignal,
@@ -44,7 +71,7 @@ export async function readThreadSnapshot(
     continueFlag: thread.continueFlag,
     retryState:
       thread.retryState === null ? undefined : { nextRetryAt: thread.retryState.nextRetryAt },
-    activeStream: active === undefined ? undefined : toStreamSnapshot(active),
+    activeStream: activeStream === undefined ? undefined : toStreamSnapshot(activeStream),
     pendingToolCallCount,
     otherOpenStreams: openStreams
       .filter((stream) => stream.streamId !== thread.activeStreamId)
@@ -177,13 +204,17 @@ export async function continueThread(
   tx: StoreTransaction,
   changes: Changes,
   given: ThreadRecord | PlannedThread,
-  /** Recovery (B20) leaves turns that are running or queued alone. */
-  options: { leaveLiveTurns?: boolean } = {},
+  options: {
+    /** Recovery (B20) leaves turns that are running or queued alone. */
+    leaveLiveTurns?: boolean;
+    /** The thread's facts, when the caller read them in this transaction (readThreadFacts). */
+    facts?: ThreadFacts;
+  } = {},
 ): Promise<{ thread: ThreadRecord; decision: ContinueDecision }> {
   const plan = "planned" in given ? given : planThread(given, {});
   const thread = plan.planned;
   const now = context.now();
-  const decision = decideContinue(await readThreadSnapshot(tx, thread), now, {
+  const decision = decideContinue(await readThreadSnapshot(tx, thread, options.facts), now, {
     streamAliveThresholdMs: streamAliveThresholdMs(context.timings),
   });
   const write = (patch?: ThreadPatch) => writePlannedThread(context, tx, changes, plan, patch);
