@@ -4,6 +4,7 @@ import type { DeltaRecord } from "../records.js";
 import type { ListDeltasQuery } from "../store.js";
 import { decodeJson, encodeJson } from "./column-codecs.js";
 import type { DeltasTable } from "./database.js";
+import { pastKey } from "./keyset.js";
 import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import type { QueryContext } from "./query-context.js";
 
@@ -171,10 +172,7 @@ const selectDeltas = preparePerShape(
         if (fromSeq !== undefined) select = select.where("stream_seq", ">=", fromSeq);
         if (afterStreamSeq !== undefined && afterDeltaSeq !== undefined) {
           select = select.where((eb) =>
-            eb.or([
-              eb("stream_seq", ">", afterStreamSeq),
-              eb.and([eb("stream_seq", "=", afterStreamSeq), eb("delta_seq", ">", afterDeltaSeq)]),
-            ]),
+            pastKey(eb, "asc", ["stream_seq", afterStreamSeq], ["delta_seq", afterDeltaSeq]),
           );
         }
         return select.orderBy("stream_seq").orderBy("delta_seq").limit(limit);

@@ -4,6 +4,7 @@ import { RecordNotFoundError } from "../errors.js";
 import type { StreamRecord } from "../records.js";
 import type { StreamPatch } from "../store.js";
 import type { StreamsTable } from "./database.js";
+import { pastKey } from "./keyset.js";
 import { type PatchColumns, patchToColumns } from "./patch-columns.js";
 import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import { insertUnique, type QueryContext } from "./query-context.js";
@@ -105,10 +106,7 @@ export async function listSilentStreams(
     .where("heartbeat_at", "<=", heartbeatAtOrBefore);
   if (after !== undefined) {
     select = select.where((eb) =>
-      eb.or([
-        eb("heartbeat_at", ">", after.heartbeatAt),
-        eb.and([eb("heartbeat_at", "=", after.heartbeatAt), eb("stream_id", ">", after.streamId)]),
-      ]),
+      pastKey(eb, "asc", ["heartbeat_at", after.heartbeatAt], ["stream_id", after.streamId]),
     );
   }
   const rows = await select.orderBy("heartbeat_at").orderBy("stream_id").limit(limit).execute();

@@ -18,6 +18,7 @@ import {
   encodeNullableJson,
 } from "./column-codecs.js";
 import type { ThreadsTable } from "./database.js";
+import { pastKey } from "./keyset.js";
 import { type PatchColumns, patchToColumns } from "./patch-columns.js";
 import { prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import { insertUnique, type QueryContext } from "./query-context.js";
@@ -121,10 +122,7 @@ export async function listThreads(
   if (after !== undefined) {
     // Keyset: strictly after `after` in (createdAt desc, threadId desc) order.
     select = select.where((eb) =>
-      eb.or([
-        eb("created_at", "<", after.createdAt),
-        eb.and([eb("created_at", "=", after.createdAt), eb("thread_id", "<", after.threadId)]),
-      ]),
+      pastKey(eb, "desc", ["created_at", after.createdAt], ["thread_id", after.threadId]),
     );
   }
   const rows = await select

@@ -5,6 +5,7 @@ import type { JsonValue, ToolCallRecord, ToolKind } from "../records.js";
 import type { ListToolCallsQuery, ToolCallPatch } from "../store.js";
 import { decodeJson, decodeOptionalJson, encodeJson, encodeOptionalJson } from "./column-codecs.js";
 import type { ToolCallsTable } from "./database.js";
+import { pastKey } from "./keyset.js";
 import { type PatchColumns, patchToColumns } from "./patch-columns.js";
 import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import { insertUnique, type QueryContext } from "./query-context.js";
@@ -130,13 +131,7 @@ const selectToolCallsAfter = preparePerShape(statusesKey, (statuses) =>
     ) =>
       selectToolCallsOfThread(ctx, threadId, statuses && listed)
         .where((eb) =>
-          eb.or([
-            eb("created_at", ">", afterCreatedAt),
-            eb.and([
-              eb("created_at", "=", afterCreatedAt),
-              eb("tool_call_id", ">", afterToolCallId),
-            ]),
-          ]),
+          pastKey(eb, "asc", ["created_at", afterCreatedAt], ["tool_call_id", afterToolCallId]),
         )
         .orderBy("created_at")
         .orderBy("tool_call_id")
@@ -201,10 +196,7 @@ export async function listPendingToolCalls(
   if (after !== undefined) {
     // Keyset: strictly after `after` in (threadId, toolCallId) order.
     select = select.where((eb) =>
-      eb.or([
-        eb("thread_id", ">", after.threadId),
-        eb.and([eb("thread_id", "=", after.threadId), eb("tool_call_id", ">", after.toolCallId)]),
-      ]),
+      pastKey(eb, "asc", ["thread_id", after.threadId], ["tool_call_id", after.toolCallId]),
     );
   }
   const rows = await select.orderBy("thread_id").orderBy("tool_call_id").limit(limit).execute();
