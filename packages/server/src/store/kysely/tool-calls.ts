@@ -173,7 +173,9 @@ const countToolCallsWithStatus = prepareQuery(
 
 export async function countPendingToolCalls(ctx: QueryContext, threadId: string): Promise<number> {
   const [row] = (await countToolCallsWithStatus(ctx, threadId, "pending")).rows;
-  return Number(row?.count ?? 0);
+  // count(*) without GROUP BY always answers one row.
+  if (row === undefined) throw new Error("counting pending tool calls returned no row");
+  return Number(row.count);
 }
 
 export function listPendingSyncToolCalls(
