@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { messageRecord, T0, threadRecord, toolCallRecord } from "../store/conformance/fixtures.js";
 import type { MessageRecord, ThreadRecord } from "../store/records.js";
-import type { Store } from "../store/store.js";
 import { createTestEngineContext } from "../test-support/engine-context.js";
 import { createTestSqliteStore, type TestSqliteStore } from "../test-support/test-sqlite-store.js";
 import type { AgentDefinition } from "./context.js";
-import { awaitsToolOutcomes, buildModelMessages } from "./model-messages.js";
+import { awaitsToolOutcomes, buildModelMessages, readTurnMessages } from "./model-messages.js";
 
 const toolPart = (state: string) =>
   ({
@@ -29,25 +28,15 @@ describe("B4 tool outcomes in the model's messages", () => {
     expect(awaitsToolOutcomes([message("user", [toolPart("input-available")])])).toBe(false);
   });
 
-  describe("buildModelMessages", () => {
+  describe("readTurnMessages and buildModelMessages", () => {
     let testStore: TestSqliteStore;
     let toolCallReads: number;
-    let store: Store;
     let thread: ThreadRecord;
     const agent = { hooks: {} } as AgentDefinition;
 
     beforeEach(async () => {
       testStore = await createTestSqliteStore();
       toolCallReads = 0;
-      // The store, counting its reads of tool calls.
-      store = new Proxy(testStore.store, {
-        get(target, property) {
-          const value: unknown = Reflect.get(target, property, target);
-          if (typeof value !== "function") return value;
-          if (property === "listToolCalls") toolCallReads += 1;
-          return value.bind(target);
-        },
-      });
       thread = threadRecord({ status: "streaming" });
       await testStore.store.transaction((tx) => tx.insertThread(thread));
     });
@@ -70,11 +59,26 @@ describe("B4 tool outcomes in the model's messages", () => {
       });
     }
 
+    /** The turn's messages, read in a transaction whose tool call reads are counted. */
+    function readCounted(): Promise<MessageRecord[]> {
+      return testStore.store.transaction((tx) => {
+        const counted = new Proxy(tx, {
+          get(target, property) {
+            const value: unknown = Reflect.get(target, property, target);
+            if (typeof value !== "function") return value;
+            if (property === "listToolCalls") toolCallReads += 1;
+            return value.bind(target);
+          },
+        });
+        return readTurnMessages(counted, thread.threadId);
+      });
+    }
+
     it("gives a tool part its finished call's outcome, persisted", async () => {
       await seedAssistant(toolPart("input-available"));
-      const context = createTestEngineContext(store, { now: () => T0 });
+      const context = createTestEngineContext(testStore.store, { now: () => T0 });
 
-      const { uiMessages } = await buildModelMessages(context, thread, agent);
+      const { uiMessages } = await buildModelMessages(context, thread, agent, await readCounted());
 
       expect(toolCallReads).toBe(1);
       expect(uiMessages[1]?.parts).toEqual([
@@ -89,9 +93,14 @@ describe("B4 tool outcomes in the model's messages", () => {
 
     it("reads no tool calls when no part waits for an outcome", async () => {
       await seedAssistant(toolPart("output-available"));
-      const context = createTestEngineContext(store, { now: () => T0 });
+      const context = createTestEngineContext(testStore.store, { now: () => T0 });
 
-      const { modelMessages } = await buildModelMessages(context, thread, agent);
+      const { modelMessages } = await buildModelMessages(
+        context,
+        thread,
+        agent,
+        await readCounted(),
+      );
 
       expect(toolCallReads).toBe(0);
       expect(modelMessages.map((message) => message.role)).toEqual(["user", "assistant", "tool"]);

@@ -3,9 +3,8 @@
 // transformMessages hook.
 import { convertToModelMessages, type ModelMessage, type UIMessage } from "ai";
 import type { MessageRecord, ThreadRecord, ToolCallRecord } from "../store/records.js";
-import type { StoreReader } from "../store/store.js";
+import type { StoreReader, StoreTransaction } from "../store/store.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
-import { mutate } from "./unit-of-work.js";
 
 const PAGE_SIZE = 500;
 
@@ -119,22 +118,31 @@ export function toUIMessage(message: MessageRecord): UIMessage {
   };
 }
 
+/**
+ * The thread's messages as a turn's model sees them (B4): a tool part whose call has finished
+ * carries its outcome, and the replacement is saved in `tx`. The turn reads them in the
+ * transaction that takes its stream, so the replacement costs no transaction of its own.
+ */
+export async function readTurnMessages(
+  tx: StoreTransaction,
+  threadId: string,
+): Promise<MessageRecord[]> {
+  const messages = await readAllMessages(tx, threadId);
+  if (!awaitsToolOutcomes(messages)) return messages;
+  const changed = applyToolOutcomes(messages, await finishedToolCalls(tx, threadId));
+  for (const message of changed) await tx.saveMessage(message);
+  const byId = new Map(changed.map((message) => [message.messageId, message]));
+  return messages.map((message) => byId.get(message.messageId) ?? message);
+}
+
+/** The model's messages of a turn (readTurnMessages), rewritten by transformMessages if any. */
 export async function buildModelMessages(
   context: EngineContext,
   thread: ThreadRecord,
   agent: AgentDefinition,
+  messages: readonly MessageRecord[],
 ): Promise<{ uiMessages: UIMessage[]; modelMessages: ModelMessage[] }> {
-  const messages = await readAllMessages(context.store, thread.threadId);
-  const changed = awaitsToolOutcomes(messages)
-    ? applyToolOutcomes(messages, await finishedToolCalls(context.store, thread.threadId))
-    : [];
-  if (changed.length > 0) {
-    await mutate(context, async (tx) => {
-      for (const message of changed) await tx.saveMessage(message);
-    });
-  }
-  const byId = new Map(changed.map((message) => [message.messageId, message]));
-  const uiMessages = messages.map((message) => toUIMessage(byId.get(message.messageId) ?? message));
+  const uiMessages = messages.map(toUIMessage);
   // A tool part without an outcome cannot be sent to a model; it only exists in a turn that was
   // interrupted before its calls were recorded.
   const modelMessages = await convertToModelMessages(uiMessages, {

@@ -24,6 +24,7 @@ import {
   continueThread,
   type PlannedThread,
   planThread,
+  readThreadFacts,
   readThreadSnapshot,
   writePlannedThread,
 } from "./thread-transitions.js";
@@ -357,9 +358,13 @@ export async function afterToolComplete(
   plan: PlannedThread,
 ): Promise<ThreadRecord> {
   const thread = plan.planned;
-  const decision = decideAfterToolComplete(await readThreadSnapshot(tx, thread), context.now(), {
-    streamAliveThresholdMs: streamAliveThresholdMs(context.timings),
-  });
+  // Read once: a continue decides on the same facts (B2).
+  const facts = await readThreadFacts(tx, thread);
+  const decision = decideAfterToolComplete(
+    await readThreadSnapshot(tx, thread, facts),
+    context.now(),
+    { streamAliveThresholdMs: streamAliveThresholdMs(context.timings) },
+  );
   switch (decision.kind) {
     case "stop":
       return applyStop(context, tx, changes, plan.stored, decision.abortStreams, plan.pending);
@@ -374,7 +379,7 @@ export async function afterToolComplete(
         thread.continueFlag ? {} : { continueFlag: true },
       );
     case "continue":
-      return (await continueThread(context, tx, changes, plan)).thread;
+      return (await continueThread(context, tx, changes, plan, { facts })).thread;
   }
 }
 

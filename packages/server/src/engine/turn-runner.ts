@@ -15,11 +15,11 @@ import {
 } from "ai";
 import type { TurnEndOutcome, TurnObservation } from "../observability/metrics.js";
 import type { TraceSpan } from "../observability/tracing.js";
-import type { StreamRecord, ThreadRecord } from "../store/records.js";
+import type { MessageRecord, StreamRecord, ThreadRecord } from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
 import { createDeltaWriter } from "./delta-writer.js";
-import { buildModelMessages } from "./model-messages.js";
+import { buildModelMessages, readTurnMessages } from "./model-messages.js";
 import { assertStreamOwner, isStreamOwnershipLostError } from "./stream-ownership.js";
 import { heartbeatDelayMs } from "./stream-timings.js";
 import { abortStreams, toStreamSnapshot } from "./thread-transitions.js";
@@ -47,6 +47,8 @@ interface TakenStream {
   thread: ThreadRecord;
   stream: StreamRecord;
   agent: AgentDefinition;
+  /** The thread's messages with the finished calls' outcomes saved (B4, readTurnMessages). */
+  messages: MessageRecord[];
 }
 
 /** The stream a run_turn job names, and its thread. */
@@ -58,7 +60,10 @@ export interface TurnToRun {
 /** Work committed with the stream's take, whatever its decision (the run_turn job's end). */
 export type OnTake = (tx: StoreTransaction, changes: Changes) => Promise<void>;
 
-/** Takes the stream's lock (B3); undefined when the turn must not run. */
+/**
+ * Takes the stream's lock (B3) and reads the messages its model will see (B4), in one
+ * transaction; undefined when the turn must not run.
+ */
 async function takeStream(
   context: EngineContext,
   turn: TurnToRun,
@@ -110,7 +115,7 @@ async function takeStream(
       context.logger.error({ threadId: thread.threadId, agent: thread.agent }, "unknown agent");
       return undefined;
     }
-    return { thread, stream: taken, agent };
+    return { thread, stream: taken, agent, messages: await readTurnMessages(tx, thread.threadId) };
   });
 }
 
@@ -140,7 +145,7 @@ function traceIdOf(traceparent: string | undefined): string | undefined {
 /**
  * Runs the turn of a stream, start to finish. `onTake` runs in the transaction that takes the
  * stream (or refuses it): the run_turn job ends there. Failures of the turn go to B9; only a
- * failure to take the stream throws, so the job runs again.
+ * failure of that transaction (the take and the message read) throws, so the job runs again.
  */
 export async function runTurn(
   context: EngineContext,
@@ -189,7 +194,7 @@ async function runTakenTurn(
   observation: TurnObservation,
   span: TraceSpan,
 ): Promise<TurnEndOutcome> {
-  const { thread, stream, agent } = taken;
+  const { thread, stream, agent, messages } = taken;
   const { streamId } = stream;
   const log = context.logger;
   const abort = new AbortController();
@@ -223,7 +228,12 @@ async function runTakenTurn(
   const heartbeat = startHeartbeat(context, stream, lockId, loseStream);
 
   try {
-    const { uiMessages, modelMessages } = await buildModelMessages(context, thread, agent);
+    const { uiMessages, modelMessages } = await buildModelMessages(
+      context,
+      thread,
+      agent,
+      messages,
+    );
     const result = streamText({
       model: agent.model,
       system: agent.system,
