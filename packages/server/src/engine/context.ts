@@ -12,9 +12,15 @@ import {
 import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
 import type { EngineMetrics } from "../observability/metrics.js";
-import type { Tracing } from "../observability/tracing.js";
+import type { TraceContext, Tracing } from "../observability/tracing.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
-import type { JsonValue, ToolKind } from "../store/records.js";
+import type {
+  JsonValue,
+  MessageRecord,
+  StreamRecord,
+  ThreadRecord,
+  ToolKind,
+} from "../store/records.js";
 import type { Store, StoreReader } from "../store/store.js";
 import type { ToolTransport } from "../transport/tool-transport.js";
 import type { EngineHooks } from "./hooks.js";
@@ -132,6 +138,24 @@ export interface EngineContext {
    * offered, so due ones run at once.
    */
   scheduler: Pick<Scheduler, "reserve" | "cancelReservation" | "offer">;
+  /**
+   * Runs a turn whose stream a committed transaction created taken (B3), in the turn slot that
+   * transaction reserved, in the trace of the work that started it (X6). A process that is
+   * shutting down hands the stream back for recovery instead. Set by the engine.
+   */
+  runTakenTurn(
+    turn: TakenTurn,
+    start: { scheduledAt: number; trace: TraceContext | undefined },
+  ): void;
   /** Fires when the server shuts down: running turns hand their streams back. */
   shutdownSignal: AbortSignal;
+}
+
+/** A turn that holds its stream's lock (B3), with the messages its model will see (B4). */
+export interface TakenTurn {
+  thread: ThreadRecord;
+  stream: StreamRecord;
+  agent: AgentDefinition;
+  lockId: string;
+  messages: MessageRecord[];
 }

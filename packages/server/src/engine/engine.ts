@@ -31,6 +31,7 @@ import { listStuck } from "./stuck.js";
 import * as threads from "./thread-operations.js";
 import * as toolCalls from "./tool-call-operations.js";
 import { observeToolReports } from "./tool-calls.js";
+import { handBackStream, runTaken } from "./turn-runner.js";
 import { mutate } from "./unit-of-work.js";
 
 export interface EngineOptions {
@@ -179,6 +180,19 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       reserve: (type) => scheduler?.reserve(type),
       cancelReservation: (type) => scheduler?.cancelReservation(type),
       offer: (jobs) => scheduler?.offer(jobs),
+    },
+    runTakenTurn(turn, { scheduledAt, trace }) {
+      const running = scheduler?.runReserved(JOB.runTurn, scheduledAt, () =>
+        context.tracing.run(trace, () => runTaken(context, turn)),
+      );
+      if (running === true) return;
+      // Shutting down: recovery on any replica (or at the next start) restarts the turn (B2).
+      handBackStream(context, turn.stream.streamId, turn.lockId).catch((error: unknown) =>
+        options.logger.error(
+          { err: error, threadId: turn.thread.threadId },
+          "handing back the stream failed",
+        ),
+      );
     },
     shutdownSignal: shutdown.signal,
   };

@@ -13,8 +13,14 @@ import type { StreamRecord, ThreadRecord } from "../store/records.js";
 import type { StoreTransaction, ThreadPatch } from "../store/store.js";
 import type { EngineContext } from "./context.js";
 import { JOB, turnJobKey } from "./jobs.js";
+import { readTurnMessages } from "./model-messages.js";
 import { streamAliveThresholdMs } from "./stream-timings.js";
 import { type Changes, scheduleJob } from "./unit-of-work.js";
+
+/** A lock id of this process (B3): a turn of another process, or an earlier one, has another. */
+export function newTurnLockId(context: EngineContext): string {
+  return `${context.instanceId}:${context.newId()}`;
+}
 
 export function toStreamSnapshot(stream: StreamRecord): StreamSnapshot {
   return {
@@ -317,14 +323,23 @@ async function startTurn(
     });
   }
   await abortStreams(context, tx, changes, thread.threadId, decision.abortStreams, thread.version);
+  // B3: with a turn slot free in this process, the stream is created taken (streaming, with this
+  // process's lock and a fresh heartbeat) and its turn runs once this transaction commits: no
+  // run_turn job, no transaction of its own to take the stream. If the process dies first, the
+  // stream is a stale one like that of a turn that died while streaming, and B2 replaces it.
+  // Otherwise the stream waits, pending, for its run_turn job to run on any replica.
+  const takenHere =
+    context.getAgent(thread.agent) !== undefined &&
+    context.scheduler.reserve(JOB.runTurn) !== undefined;
+  if (takenHere) changes.slotReserved(JOB.runTurn);
   const stream: StreamRecord = {
     streamId: context.newId(),
     threadId: thread.threadId,
     kind: "turn",
     seq: decision.streamSeq,
-    status: "pending",
-    lockId: null,
-    heartbeatAt: null,
+    status: takenHere ? "streaming" : "pending",
+    lockId: takenHere ? newTurnLockId(context) : null,
+    heartbeatAt: takenHere ? now : null,
     abortReason: null,
     deltaCount: 0,
     createdAt: now,
@@ -339,7 +354,21 @@ async function startTurn(
     failure: null,
     loopTurnCount: thread.loopTurnCount + 1,
   });
+  if (takenHere) {
+    // Watchers see the B3 lifecycle of every turn's stream, created pending and then taken, both
+    // in this transaction.
+    const created = { ...stream, status: "pending" as const, lockId: null, heartbeatAt: null };
+    changes.emit(thread.threadId, {
+      type: "stream_state",
+      stream: created,
+      threadVersion: started.version,
+    });
+  }
   changes.emit(thread.threadId, { type: "stream_state", stream, threadVersion: started.version });
+  if (takenHere) {
+    runAfterCommit(context, changes, stream);
+    return started;
+  }
   await scheduleJob(context, tx, changes, {
     type: JOB.runTurn,
     threadId: thread.threadId,
@@ -350,4 +379,32 @@ async function startTurn(
     runAt: now,
   });
   return started;
+}
+
+/**
+ * Hands a stream created taken to its turn (startTurn): at the end of the transaction, with the
+ * thread as it commits, the turn reads the messages its model will see (B4); once it commits,
+ * the turn runs in the slot reserved for it.
+ */
+function runAfterCommit(context: EngineContext, changes: Changes, stream: StreamRecord): void {
+  const lockId = stream.lockId;
+  if (lockId === null) throw new Error(`stream ${stream.streamId} was not created taken`);
+  // X6: the turn continues the trace of the work that started it, as a run_turn job would.
+  const trace = context.tracing.active();
+  const scheduledAt = context.now();
+  changes.beforeCommit(async (tx) => {
+    const thread = await tx.getThread(stream.threadId);
+    const agent = thread === undefined ? undefined : context.getAgent(thread.agent);
+    // The rest of the transaction moved the thread on; whatever did ended the stream too, and
+    // the slot goes back.
+    if (thread?.activeStreamId !== stream.streamId || agent === undefined) return;
+    const turn = {
+      thread,
+      stream,
+      agent,
+      lockId,
+      messages: await readTurnMessages(tx, thread.threadId),
+    };
+    changes.useReservedSlot(JOB.runTurn, () => context.runTakenTurn(turn, { scheduledAt, trace }));
+  });
 }

@@ -15,14 +15,14 @@ import {
 } from "ai";
 import type { TurnEndOutcome, TurnObservation } from "../observability/metrics.js";
 import type { TraceSpan } from "../observability/tracing.js";
-import type { MessageRecord, StreamRecord, ThreadRecord } from "../store/records.js";
+import type { StreamRecord } from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
-import type { AgentDefinition, EngineContext } from "./context.js";
+import type { AgentDefinition, EngineContext, TakenTurn } from "./context.js";
 import { createDeltaWriter } from "./delta-writer.js";
 import { buildModelMessages, readTurnMessages } from "./model-messages.js";
 import { assertStreamOwner, isStreamOwnershipLostError } from "./stream-ownership.js";
 import { heartbeatDelayMs } from "./stream-timings.js";
-import { abortStreams, toStreamSnapshot } from "./thread-transitions.js";
+import { abortStreams, newTurnLockId, toStreamSnapshot } from "./thread-transitions.js";
 import { recordToolCall } from "./tool-calls.js";
 import { failOrRetryTurn } from "./turn-errors.js";
 import { finalizeTurn, saveStoppedTurn } from "./turn-finalizer.js";
@@ -43,14 +43,6 @@ export interface TurnOutcome {
   error: unknown;
 }
 
-interface TakenStream {
-  thread: ThreadRecord;
-  stream: StreamRecord;
-  agent: AgentDefinition;
-  /** The thread's messages with the finished calls' outcomes saved (B4, readTurnMessages). */
-  messages: MessageRecord[];
-}
-
 /** The stream a run_turn job names, and its thread. */
 export interface TurnToRun {
   threadId: string;
@@ -69,7 +61,7 @@ async function takeStream(
   turn: TurnToRun,
   lockId: string,
   onTake: OnTake,
-): Promise<TakenStream | undefined> {
+): Promise<TakenTurn | undefined> {
   const { streamId } = turn;
   return mutate(context, async (tx, changes) => {
     // B3: the lock decision reads the stream under the thread's lock. On PostgreSQL (READ
@@ -115,7 +107,13 @@ async function takeStream(
       context.logger.error({ threadId: thread.threadId, agent: thread.agent }, "unknown agent");
       return undefined;
     }
-    return { thread, stream: taken, agent, messages: await readTurnMessages(tx, thread.threadId) };
+    return {
+      thread,
+      stream: taken,
+      agent,
+      lockId,
+      messages: await readTurnMessages(tx, thread.threadId),
+    };
   });
 }
 
@@ -152,11 +150,17 @@ export async function runTurn(
   turn: TurnToRun,
   onTake: OnTake,
 ): Promise<void> {
-  const { streamId } = turn;
-  const lockId = `${context.instanceId}:${context.newId()}`;
-  const taken = await takeStream(context, turn, lockId, onTake);
-  if (taken === undefined) return;
+  const taken = await takeStream(context, turn, newTurnLockId(context), onTake);
+  if (taken !== undefined) await runTaken(context, taken);
+}
+
+/**
+ * Runs a turn that holds its stream: taken by its run_turn job (runTurn), or created taken by the
+ * transaction that started it (B2, B3).
+ */
+export async function runTaken(context: EngineContext, taken: TakenTurn): Promise<void> {
   const { thread, agent } = taken;
+  const { streamId } = taken.stream;
   const span = context.tracing.startSpan("turn", {
     kind: "internal",
     attributes: {
@@ -178,7 +182,7 @@ export async function runTurn(
   const observation = context.metrics.turnStarted(agent.name);
   let ended: TurnEndOutcome = "failed";
   try {
-    ended = await span.run(() => runTakenTurn(turnContext, taken, lockId, observation, span));
+    ended = await span.run(() => runTakenTurn(turnContext, taken, observation, span));
   } finally {
     observation.ended(ended);
     span.setAttributes({ "durable_agents.turn_outcome": ended });
@@ -189,12 +193,11 @@ export async function runTurn(
 /** The turn once it holds its stream; returns how it ended (X6). */
 async function runTakenTurn(
   context: EngineContext,
-  taken: TakenStream,
-  lockId: string,
+  taken: TakenTurn,
   observation: TurnObservation,
   span: TraceSpan,
 ): Promise<TurnEndOutcome> {
-  const { thread, stream, agent, messages } = taken;
+  const { thread, stream, agent, lockId, messages } = taken;
   const { streamId } = stream;
   const log = context.logger;
   const abort = new AbortController();
@@ -426,7 +429,7 @@ function startHeartbeat(
  * A turn interrupted by shutdown hands its stream back: its heartbeat is cleared so recovery on
  * any replica sees it stale at once and restarts the turn (B2, B20).
  */
-async function handBackStream(
+export async function handBackStream(
   context: EngineContext,
   streamId: string,
   lockId: string,

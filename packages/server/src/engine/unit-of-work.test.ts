@@ -115,3 +115,72 @@ describe("jobs a transaction schedules", () => {
     expect(cancelled).toEqual(["run_turn"]);
   });
 });
+
+describe("work a transaction starts in a slot it reserved", () => {
+  let testStore: TestSqliteStore;
+  const cancelled: string[] = [];
+  const started: string[] = [];
+  const context = () =>
+    createTestEngineContext(testStore.store, {
+      now: () => T0,
+      scheduler: {
+        reserve: () => ({ owner: "this-process", until: T0 + 30_000 }),
+        cancelReservation: (type) => cancelled.push(type),
+        offer: () => {},
+      },
+    });
+
+  beforeEach(async () => {
+    testStore = await createTestSqliteStore();
+    cancelled.length = 0;
+    started.length = 0;
+  });
+
+  afterEach(() => testStore.remove());
+
+  it("runs beforeCommit last in the transaction and starts the work after the commit, in its slot", async () => {
+    const thread = threadRecord({ threadId: "t1" });
+    await mutate(context(), async (tx, changes) => {
+      await tx.insertThread(thread);
+      changes.slotReserved("run_turn");
+      changes.beforeCommit(async (inside) => {
+        // Sees what the transaction wrote after this action was registered.
+        const messages = await inside.listMessages("t1", { includeSystem: true, limit: 10 });
+        changes.useReservedSlot("run_turn", () => started.push(`${messages.length} message`));
+        expect(started).toEqual([]);
+      });
+      await tx.appendMessage(messageRecord("t1"));
+    });
+
+    expect(started).toEqual(["1 message"]);
+    // The work holds the slot: it is not given back.
+    expect(cancelled).toEqual([]);
+  });
+
+  it("gives the slot back and starts nothing when the transaction rolls back after beforeCommit", async () => {
+    const failed = mutate(context(), async (tx, changes) => {
+      await tx.insertThread(threadRecord({ threadId: "t1" }));
+      changes.slotReserved("run_turn");
+      changes.beforeCommit(async () => {
+        changes.useReservedSlot("run_turn", () => started.push("started"));
+        throw new Error("rolled back");
+      });
+    });
+
+    await expect(failed).rejects.toThrow("rolled back");
+    expect(started).toEqual([]);
+    expect(cancelled).toEqual(["run_turn"]);
+    expect(await testStore.store.getThread("t1")).toBeUndefined();
+  });
+
+  it("gives the slot back when beforeCommit hands it to no work", async () => {
+    await mutate(context(), async (tx, changes) => {
+      await tx.insertThread(threadRecord({ threadId: "t1" }));
+      changes.slotReserved("run_turn");
+      changes.beforeCommit(async () => {});
+    });
+
+    expect(started).toEqual([]);
+    expect(cancelled).toEqual(["run_turn"]);
+  });
+});

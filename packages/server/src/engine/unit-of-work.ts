@@ -15,6 +15,9 @@ export class Changes {
   private readonly jobsScheduled: JobRecord[] = [];
   /** Job types of the scheduler slots reserved for jobs this transaction leased to itself. */
   private readonly reservedSlots: string[] = [];
+  /** Work that runs after the commit in a slot of `type` the transaction reserved. */
+  private readonly reservedSlotWork: { type: string; start: () => void }[] = [];
+  private readonly beforeCommitActions: ((tx: StoreTransaction) => Promise<void>)[] = [];
 
   /**
    * Queues an event for the thread's watchers. Of the thread's states the transaction went
@@ -54,8 +57,32 @@ export class Changes {
   }
 
   /**
-   * @internal Gives back the reserved slots no leased job holds: all of them when the
-   * transaction did not commit.
+   * Hands a slot of `type` the transaction reserved (`slotReserved`) to `start`, called after the
+   * commit, which must see that the slot is freed (Scheduler.runReserved). Rolled back, the
+   * slot goes back to the scheduler and `start` is never called.
+   */
+  useReservedSlot(type: string, start: () => void): void {
+    this.reservedSlotWork.push({ type, start });
+  }
+
+  /**
+   * Runs `action` at the end of the transaction, after the rest of its work: it reads the state
+   * the transaction commits (e.g. every message it appended) and may still write.
+   */
+  beforeCommit(action: (tx: StoreTransaction) => Promise<void>): void {
+    this.beforeCommitActions.push(action);
+  }
+
+  /** @internal Runs the beforeCommit actions, including any they add. */
+  async runBeforeCommit(tx: StoreTransaction): Promise<void> {
+    for (let next = 0; next < this.beforeCommitActions.length; next++) {
+      await this.beforeCommitActions[next]?.(tx);
+    }
+  }
+
+  /**
+   * @internal Gives back the reserved slots no leased job or reserved-slot work holds: all of
+   * them when the transaction did not commit.
    */
   discard(context: Pick<EngineContext, "scheduler">): void {
     for (const type of this.reservedSlots.splice(0)) context.scheduler.cancelReservation(type);
@@ -69,14 +96,19 @@ export class Changes {
   /** @internal Announces everything, in order, after the commit. */
   flush(context: Pick<EngineContext, "bus" | "scheduler">): void {
     for (const [threadId, events] of this.eventsByThread) context.bus.publish(threadId, events);
-    // Each leased job runs in a slot reserved for it; a slot whose job was replaced goes back.
-    for (const job of this.jobsScheduled) {
-      if (job.leaseOwner === null) continue;
-      const slot = this.reservedSlots.indexOf(job.type);
+    // Each leased job, and each work handed a slot (a turn created taken), runs in a slot reserved
+    // for it; a slot whose job was replaced goes back.
+    const holders = [
+      ...this.jobsScheduled.filter((job) => job.leaseOwner !== null),
+      ...this.reservedSlotWork,
+    ];
+    for (const { type } of holders) {
+      const slot = this.reservedSlots.indexOf(type);
       if (slot !== -1) this.reservedSlots.splice(slot, 1);
     }
     this.discard(context);
     if (this.jobsScheduled.length > 0) context.scheduler.offer(this.jobsScheduled);
+    for (const work of this.reservedSlotWork) work.start();
     for (const action of this.afterCommitActions) action();
   }
 }
@@ -92,11 +124,13 @@ export async function mutate<T>(
   let changes = new Changes();
   let result: T;
   try {
-    result = await context.store.transaction((tx) => {
+    result = await context.store.transaction(async (tx) => {
       // A run that the store repeats (a conflict) did not commit.
       changes.discard(context);
       changes = new Changes();
-      return change(tx, changes);
+      const value = await change(tx, changes);
+      await changes.runBeforeCommit(tx);
+      return value;
     });
   } catch (error: unknown) {
     changes.discard(context);

@@ -135,6 +135,52 @@ describe("scheduler", () => {
     expect(ran).toEqual([]);
   });
 
+  it("runs reserved work in its slot, counts its lag, frees the slot when it ends, and stop() waits for it", async () => {
+    const lags: [string, number][] = [];
+    scheduler = startScheduler({
+      store,
+      owner: "owner-a",
+      handlers: { work: handler },
+      poolLimits: { jobs: 1 },
+      now: () => 5_000,
+      logger: pino({ level: "silent" }),
+      maxIdleMs: NEVER_POLLS_MS,
+      metrics: { jobClaimed: (type, lagMs) => lags.push([type, lagMs]), poolUsage: () => {} },
+    });
+    await store.findJob("work", "none");
+    const running = scheduler;
+    expect(running.reserve("work")).toBeDefined();
+    let finish = () => {};
+    const work = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    expect(running.runReserved("work", 4_000, () => work)).toBe(true);
+    expect(lags).toEqual([["work", 1_000]]);
+    // The work holds the pool's only slot until it ends.
+    expect(running.reserve("work")).toBeUndefined();
+    let stopped = false;
+    const stopping = running.stop().then(() => {
+      stopped = true;
+    });
+    await Promise.resolve();
+    expect(stopped).toBe(false);
+    finish();
+    await stopping;
+    expect(stopped).toBe(true);
+  });
+
+  it("refuses reserved work after stop() and gives its slot back", async () => {
+    const running = await startIdle();
+    expect(running.reserve("work")).toBeDefined();
+    await running.stop();
+    let ranWork = false;
+    const accepted = running.runReserved("work", Date.now(), async () => {
+      ranWork = true;
+    });
+    expect(accepted).toBe(false);
+    expect(ranWork).toBe(false);
+  });
+
   it("wakes for an offered job that is not due yet when it becomes due", async () => {
     const running = start();
     const job = await schedule({ key: "soon", runAt: Date.now() + 50 });

@@ -67,7 +67,14 @@ export interface Scheduler {
    * no later than the earliest one not yet due.
    */
   offer(jobs: readonly JobRecord[]): void;
-  /** Stops claiming and waits for running handlers to end. */
+  /**
+   * Runs work a committed transaction started without a job (a turn created with its stream
+   * taken, B3) in the slot `reserve` took for it, and frees the slot when the work ends. Its lag
+   * since `scheduledAt` is counted as a job's of `type` would be. False once the scheduler
+   * stopped: the slot is given back and the caller hands the work back.
+   */
+  runReserved(type: string, scheduledAt: number, work: () => Promise<void>): boolean;
+  /** Stops claiming and waits for running handlers (and reserved work) to end. */
   stop(): Promise<void>;
 }
 
@@ -291,6 +298,28 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (handler !== undefined) freeSlot(handler.pool);
   }
 
+  /** Keys reserved work among the running jobs, which stop() waits for. */
+  let reservedRuns = 0;
+
+  function runReserved(type: string, scheduledAt: number, work: () => Promise<void>): boolean {
+    const handler = options.handlers[type];
+    if (handler === undefined) throw new Error(`no handler for jobs of type ${type}`);
+    if (stopped) {
+      freeSlot(handler.pool);
+      return false;
+    }
+    options.metrics?.jobClaimed(type, options.now() - scheduledAt);
+    const key = `reserved:${++reservedRuns}`;
+    const promise = work()
+      .catch((error: unknown) => logger.error({ err: error, type }, "reserved work failed"))
+      .finally(() => {
+        running.delete(key);
+        freeSlot(handler.pool);
+      });
+    running.set(key, promise);
+    return true;
+  }
+
   function offer(jobs: readonly JobRecord[]) {
     const now = options.now();
     for (const job of jobs) {
@@ -312,6 +341,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     reserve,
     cancelReservation,
     offer,
+    runReserved,
     async stop() {
       stopped = true;
       wake();

@@ -44,6 +44,10 @@ export function createTestEngineContext(
     hooks: {},
     timings: DEFAULT_ENGINE_TIMINGS,
     scheduler: { reserve: () => undefined, cancelReservation: () => {}, offer: () => {} },
+    // No slot is ever reserved (reserve above), so no turn is ever created taken.
+    runTakenTurn: () => {
+      throw new Error("the test context reserves no turn slot");
+    },
     shutdownSignal: new AbortController().signal,
     ...overrides,
   };
