@@ -163,18 +163,14 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
           },
           "stale tool outcome ignored",
         );
-      const call = await context.store.getToolCall(outcome.threadId, outcome.toolCallId);
-      // Another attempt's report, or a finished call's: stale, ignored (B17).
-      if (call === undefined || call.status !== "pending" || call.attempt !== outcome.attempt) {
-        ignoreStale(call);
-        return;
-      }
+      // Another attempt's report, or a finished call's, is stale and ignored (B17). Each case
+      // checks it under the thread's lock, where the check is final (a RequeueToolCall, X10,
+      // may commit at any time before): a check before the transaction too would cost every
+      // fresh report a read to spare the rare stale one a transaction.
       await mutate(context, async (tx, changes) => {
         switch (outcome.type) {
           case "result": {
-            // The attempt is checked again inside the transaction: a RequeueToolCall (X10) that
-            // committed since the read above makes this report stale.
-            const { applied, toolCall } = await finishToolCall(
+            const finished = await finishToolCall(
               context,
               tx,
               changes,
@@ -182,12 +178,19 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
               outcome.toolCallId,
               { type: "result", result: outcome.result, runnerId: outcome.runnerId },
               outcome.attempt,
-            );
-            if (!applied) changes.afterCommit(() => ignoreStale(toolCall));
+            ).catch((error: unknown) => {
+              // A deleted thread's call (B21) has nothing left to finish.
+              if (error instanceof ThreadNotFoundError || error instanceof ToolCallNotFoundError)
+                return undefined;
+              throw error;
+            });
+            if (finished?.applied !== true) {
+              changes.afterCommit(() => ignoreStale(finished?.toolCall));
+            }
             return;
           }
-          case "error":
-            await applyToolFailure(
+          case "error": {
+            const { applied, toolCall } = await applyToolFailure(
               context,
               tx,
               changes,
@@ -197,7 +200,9 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
               outcome.error,
               outcome.runnerId,
             );
+            if (!applied) changes.afterCommit(() => ignoreStale(toolCall));
             return;
+          }
           case "callback_delivered": {
             const thread = await tx.lockThread(outcome.threadId);
             const current = await tx.getToolCall(outcome.threadId, outcome.toolCallId);
@@ -205,8 +210,10 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
               thread === undefined ||
               current?.status !== "pending" ||
               current.attempt !== outcome.attempt
-            )
+            ) {
+              changes.afterCommit(() => ignoreStale(current));
               return;
+            }
             const updated = await tx.updateToolCall(
               outcome.threadId,
               outcome.toolCallId,

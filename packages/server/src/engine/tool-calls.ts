@@ -389,6 +389,7 @@ export async function afterToolComplete(
  * Reports for another attempt than the current one are stale and ignored. The call is read under
  * the thread's lock, as finishToolCall does: under READ COMMITTED a RequeueToolCall (X10) committing
  * after an unlocked read would let attempt N's stale failure overwrite the requeued attempt N+1.
+ * Returns whether the failure applied, with the call as it was read (as finishToolCall does).
  */
 export async function applyToolFailure(
   context: EngineContext,
@@ -400,11 +401,13 @@ export async function applyToolFailure(
   failure: ToolFailure,
   /** The runner that reported the failure (X9): a final failure names it, as a result does. */
   runnerId?: string,
-): Promise<void> {
+): Promise<{ applied: boolean; toolCall: ToolCallRecord | undefined }> {
   const thread = await tx.lockThread(threadId);
-  if (thread === undefined) return;
+  if (thread === undefined) return { applied: false, toolCall: undefined };
   const call = await tx.getToolCall(threadId, toolCallId);
-  if (call === undefined || call.status !== "pending" || call.attempt !== attempt) return;
+  if (call === undefined || call.status !== "pending" || call.attempt !== attempt) {
+    return { applied: false, toolCall: call };
+  }
   const now = context.now();
   if (call.kind === "async") {
     if (attempt < ASYNC_CALLBACK_MAX_ATTEMPTS) {
@@ -420,9 +423,9 @@ export async function applyToolFailure(
         () => 0,
       );
       await scheduleRetry(context, tx, changes, call, failure.message, now + delayMs);
-      return;
+      return { applied: true, toolCall: call };
     }
-    await finishToolCall(
+    return finishToolCall(
       context,
       tx,
       changes,
@@ -435,7 +438,6 @@ export async function applyToolFailure(
       },
       attempt,
     );
-    return;
   }
   const policy = await context.getToolPolicy(call.toolName, tx);
   const decision = decideToolRetry({
@@ -460,9 +462,9 @@ export async function applyToolFailure(
   });
   if (decision.action === "retry") {
     await scheduleRetry(context, tx, changes, call, decision.errorText, decision.nextRetryTime);
-    return;
+    return { applied: true, toolCall: call };
   }
-  await finishToolCall(
+  return finishToolCall(
     context,
     tx,
     changes,
