@@ -182,17 +182,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       offer: (jobs) => scheduler?.offer(jobs),
     },
     runTakenTurn(turn, { scheduledAt, trace }) {
-      const running = scheduler?.runReserved(JOB.runTurn, scheduledAt, () =>
-        context.tracing.run(trace, () => runTaken(context, turn)),
-      );
-      if (running === true) return;
-      // Shutting down: recovery on any replica (or at the next start) restarts the turn (B2).
-      handBackStream(context, turn.stream.streamId, turn.lockId).catch((error: unknown) =>
-        options.logger.error(
-          { err: error, threadId: turn.thread.threadId },
-          "handing back the stream failed",
-        ),
-      );
+      // Reserving the slot needed the scheduler, so it is there.
+      scheduler?.runReserved(JOB.runTurn, scheduledAt, {
+        run: () => context.tracing.run(trace, () => runTaken(context, turn)),
+        // Shutting down: recovery on any replica (or at the next start) restarts the turn (B2).
+        handBack: () => handBackStream(context, turn.stream.streamId, turn.lockId),
+      });
     },
     shutdownSignal: shutdown.signal,
   };

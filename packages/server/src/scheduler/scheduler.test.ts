@@ -154,7 +154,12 @@ describe("scheduler", () => {
     const work = new Promise<void>((resolve) => {
       finish = resolve;
     });
-    expect(running.runReserved("work", 4_000, () => work)).toBe(true);
+    running.runReserved("work", 4_000, {
+      run: () => work,
+      handBack: async () => {
+        throw new Error("a running scheduler runs the work");
+      },
+    });
     expect(lags).toEqual([["work", 1_000]]);
     // The work holds the pool's only slot until it ends.
     expect(running.reserve("work")).toBeUndefined();
@@ -162,23 +167,42 @@ describe("scheduler", () => {
     const stopping = running.stop().then(() => {
       stopped = true;
     });
-    await Promise.resolve();
+    // Every promise settled that could without the work's end.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(stopped).toBe(false);
     finish();
     await stopping;
     expect(stopped).toBe(true);
   });
 
-  it("refuses reserved work after stop() and gives its slot back", async () => {
+  it("hands reserved work back instead of running it after stop(), and stop() waits for that", async () => {
     const running = await startIdle();
     expect(running.reserve("work")).toBeDefined();
     await running.stop();
-    let ranWork = false;
-    const accepted = running.runReserved("work", Date.now(), async () => {
-      ranWork = true;
+    const done: string[] = [];
+    let finishHandBack = () => {};
+    const handingBack = new Promise<void>((resolve) => {
+      finishHandBack = resolve;
     });
-    expect(accepted).toBe(false);
-    expect(ranWork).toBe(false);
+    running.runReserved("work", Date.now(), {
+      run: async () => {
+        done.push("ran");
+      },
+      handBack: async () => {
+        await handingBack;
+        done.push("handed back");
+      },
+    });
+    let stopped = false;
+    const stopping = running.stop().then(() => {
+      stopped = true;
+    });
+    // Every promise settled that could without the hand-back.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    finishHandBack();
+    await stopping;
+    expect(done).toEqual(["handed back"]);
   });
 
   it("wakes for an offered job that is not due yet when it becomes due", async () => {

@@ -70,10 +70,15 @@ export interface Scheduler {
   /**
    * Runs work a committed transaction started without a job (a turn created with its stream
    * taken, B3) in the slot `reserve` took for it, and frees the slot when the work ends. Its lag
-   * since `scheduledAt` is counted as a job's of `type` would be. False once the scheduler
-   * stopped: the slot is given back and the caller hands the work back.
+   * since `scheduledAt` is counted as a job's of `type` would be. Once the scheduler stopped,
+   * `handBack` runs instead, as a leased job offered then is released: the slot is given back
+   * and stop() waits for it.
    */
-  runReserved(type: string, scheduledAt: number, work: () => Promise<void>): boolean;
+  runReserved(
+    type: string,
+    scheduledAt: number,
+    work: { run(): Promise<void>; handBack(): Promise<void> },
+  ): void;
   /** Stops claiming and waits for running handlers (and reserved work) to end. */
   stop(): Promise<void>;
 }
@@ -301,23 +306,32 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   /** Keys reserved work among the running jobs, which stop() waits for. */
   let reservedRuns = 0;
 
-  function runReserved(type: string, scheduledAt: number, work: () => Promise<void>): boolean {
+  function runReserved(
+    type: string,
+    scheduledAt: number,
+    work: { run(): Promise<void>; handBack(): Promise<void> },
+  ): void {
     const handler = options.handlers[type];
     if (handler === undefined) throw new Error(`no handler for jobs of type ${type}`);
+    const key = `reserved:${++reservedRuns}`;
     if (stopped) {
-      freeSlot(handler.pool);
-      return false;
+      returnSlots(handler.pool, 1);
+      const handBack = work
+        .handBack()
+        .catch((error: unknown) => logger.error({ err: error, type }, "handing back work failed"))
+        .finally(() => running.delete(key));
+      running.set(key, handBack);
+      return;
     }
     options.metrics?.jobClaimed(type, options.now() - scheduledAt);
-    const key = `reserved:${++reservedRuns}`;
-    const promise = work()
+    const promise = work
+      .run()
       .catch((error: unknown) => logger.error({ err: error, type }, "reserved work failed"))
       .finally(() => {
         running.delete(key);
         freeSlot(handler.pool);
       });
     running.set(key, promise);
-    return true;
   }
 
   function offer(jobs: readonly JobRecord[]) {
