@@ -1,6 +1,11 @@
 // The tool-call RPCs' behaviour (B17, B18) and what runners report through the transport
 // (B15, B16, X9).
-import type { JsonValue, ToolCallRecord, ToolDefinitionRecord } from "../store/records.js";
+import type {
+  JsonValue,
+  ToolCallRecord,
+  ToolDefinitionRecord,
+  ToolExecutionState,
+} from "../store/records.js";
 import type { ToolOutcome, ToolProgress, ToolReportSink } from "../transport/tool-transport.js";
 import type { EngineContext } from "./context.js";
 import {
@@ -148,6 +153,16 @@ export async function registerTools(
   return [...tools];
 }
 
+/** How far an attempt's execution got: a runner's progress report never moves it back. */
+const PROGRESS_RANK: Record<ToolExecutionState, number> = {
+  queued: 0,
+  claimed: 1,
+  running: 2,
+  awaiting_result: 3,
+  retry_scheduled: 3,
+  done: 4,
+};
+
 /** The sink the tool transport reports to: outcomes are applied idempotently (B17). */
 export function createToolReportSink(context: EngineContext): ToolReportSink {
   return {
@@ -236,6 +251,10 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
         const call = await tx.getToolCall(progress.threadId, progress.toolCallId);
         if (thread === undefined || call?.status !== "pending" || call.attempt !== progress.attempt)
           return;
+        // Progress travels apart from outcomes (core NATS vs JetStream): a report the attempt has
+        // moved past (its "running" after the async callback's delivery, its "claimed" after
+        // "running") is late, and must not move the call back.
+        if (PROGRESS_RANK[progress.state] < PROGRESS_RANK[call.executionState]) return;
         const updated = await tx.updateToolCall(
           progress.threadId,
           progress.toolCallId,

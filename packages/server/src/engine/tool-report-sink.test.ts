@@ -79,4 +79,45 @@ describe("tool report sink (B17)", () => {
     expect(await testStore.store.getToolCall(thread.threadId, "pending")).toEqual(pending);
     expect(await testStore.store.getToolCall(thread.threadId, "finished")).toEqual(finished);
   });
+
+  it("lets no late progress move an attempt back, and takes a running report's heartbeat", async () => {
+    const thread = threadRecord({ status: "awaiting_tool_results" });
+    const delivered = toolCallRecord(thread.threadId, {
+      toolCallId: "delivered",
+      kind: "async",
+      executionState: "awaiting_result",
+      runnerId: "runner-1",
+    });
+    const running = toolCallRecord(thread.threadId, {
+      toolCallId: "running",
+      executionState: "running",
+      runnerId: "runner-1",
+      lastHeartbeatAt: T0 - 10_000,
+    });
+    await testStore.store.transaction(async (tx) => {
+      await tx.insertThread(thread);
+      await tx.insertToolCall(delivered);
+      await tx.insertToolCall(running);
+    });
+    const progress = (toolCallId: string, state: "claimed" | "running") =>
+      sink().onProgress({
+        threadId: thread.threadId,
+        toolCallId,
+        attempt: 1,
+        runnerId: "runner-1",
+        state,
+      });
+
+    // The runner's "running" crossed its callback's delivery (core NATS against JetStream).
+    await progress("delivered", "running");
+    await progress("running", "claimed");
+    expect(await testStore.store.getToolCall(thread.threadId, "delivered")).toEqual(delivered);
+    expect(await testStore.store.getToolCall(thread.threadId, "running")).toEqual(running);
+
+    await progress("running", "running");
+    expect(await testStore.store.getToolCall(thread.threadId, "running")).toMatchObject({
+      executionState: "running",
+      lastHeartbeatAt: T0,
+    });
+  });
 });
