@@ -121,7 +121,8 @@ export function toUIMessage(message: MessageRecord): UIMessage {
 /**
  * The thread's messages as a turn's model sees them (B4): a tool part whose call has finished
  * carries its outcome, and the replacement is saved in `tx`. The turn reads them in the
- * transaction that takes its stream, so the replacement costs no transaction of its own.
+ * transaction that creates its stream taken, or in the one that takes it (a queued turn), so the
+ * replacement costs no transaction of its own.
  */
 export async function readTurnMessages(
   tx: StoreTransaction,
