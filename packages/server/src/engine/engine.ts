@@ -182,8 +182,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       offer: (jobs) => scheduler?.offer(jobs),
     },
     runTakenTurn(turn, { scheduledAt, trace }) {
-      // Reserving the slot needed the scheduler, so it is there.
-      scheduler?.runReserved(JOB.runTurn, scheduledAt, {
+      // Only a slot the scheduler reserved creates a turn taken.
+      if (scheduler === undefined) throw new Error("a turn was created taken before the scheduler");
+      scheduler.runReserved(JOB.runTurn, scheduledAt, {
         run: () => context.tracing.run(trace, () => runTaken(context, turn)),
         // Shutting down: recovery on any replica (or at the next start) restarts the turn (B2).
         handBack: () => handBackStream(context, turn.stream.streamId, turn.lockId),
