@@ -2,6 +2,7 @@
 // interfaces Store, ToolTransport and EventBus. createEngine wires the behaviour to its context
 // and starts the scheduler; the RPC layer calls the operations it returns.
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { EventBus } from "../events/event-bus.js";
 import { type EngineMetrics, noopMetrics } from "../observability/metrics.js";
@@ -152,7 +153,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const agents = new Map(options.agents.map((agent) => [agent.name, agent]));
   const localTools = new Map(options.localTools.map((tool) => [tool.name, tool]));
   let scheduler: Scheduler | undefined;
+  const turnSlots = options.maxConcurrentTurns ?? 4;
   const shutdown = new AbortController();
+  // Each running turn listens for the shutdown (turn-runner.ts), one per turn slot at most: past
+  // Node's default of 10 that is the pool's size, not a leak to warn operators about.
+  setMaxListeners(turnSlots, shutdown.signal);
   const instanceId = randomUUID();
   const context: EngineContext = {
     store: options.store,
@@ -211,7 +216,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         { pool: type === JOB.runTurn ? "turns" : "jobs", run },
       ]),
     ),
-    poolLimits: { turns: options.maxConcurrentTurns ?? 4, jobs: options.maxConcurrentJobs ?? 32 },
+    poolLimits: { turns: turnSlots, jobs: options.maxConcurrentJobs ?? 32 },
     now: context.now,
     logger: options.logger,
     metrics: context.metrics,

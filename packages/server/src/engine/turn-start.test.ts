@@ -1,6 +1,7 @@
 // B2, B3: a turn this process has a free slot for starts with its stream already taken, in the
 // transaction that creates it (no run_turn job, no take transaction); a turn without a slot waits
 // as a pending stream and a run_turn job until a slot frees.
+import { getMaxListeners } from "node:events";
 import type { LanguageModelV3, LanguageModelV3StreamPart } from "@ai-sdk/provider";
 import type { ThreadStatus } from "@durable-agents/core";
 import pino from "pino";
@@ -184,5 +185,10 @@ describe("B2 B3 turn start", () => {
     expect(answer?.parts).toContainEqual(
       expect.objectContaining({ type: "text", text: "re: second" }),
     );
+  });
+
+  it("lets every turn slot's turn listen for the shutdown without a leak warning", () => {
+    // One slot here (maxConcurrentTurns: 1); a server's default is 100 turns, past Node's 10.
+    expect(getMaxListeners(engine.context.shutdownSignal)).toBe(1);
   });
 });
