@@ -23,6 +23,7 @@ import { isIdle } from "../support/wait.js";
 import {
   deltaEvents,
   latestThread,
+  type RecordedEvent,
   recordWatch,
   streamedText,
   streamStateEvents,
@@ -149,18 +150,43 @@ describe.skipIf(skip)(
           return { threadId, ...conversationFor(index) };
         }),
       );
-      await Promise.all(
-        conversations.map(({ threadId, prompt }) =>
-          anyReplica().threads.sendMessage({
+      // A turn runs on the replica that took its SendMessage when that one has a free turn slot
+      // (its stream created taken there); conversation 1, a long answer, is started on the victim.
+      const startedOn = await Promise.all(
+        conversations.map(async ({ threadId, prompt }, index) => {
+          const replica = index === 1 ? victim : anyReplica();
+          await replica.threads.sendMessage({
             threadId,
             content: { case: "prompt", value: prompt },
-          }),
-        ),
+          });
+          return replica;
+        }),
       );
 
-      // Kill the victim while turns are streaming: some deltas have arrived, most turns are open.
-      const deltasSeen = () => recordings.reduce((sum, r) => sum + deltaEvents(r.events).length, 0);
-      await recordings[1]?.until(() => deltasSeen() >= 20, "the first deltas", 30_000);
+      // Kill the victim while one of its long answers streams: a delta of it reached the
+      // observer and its stream has not ended. (Waiting for a number of deltas across all
+      // conversations instead let the kill land once the victim's turns were all over.)
+      const streamingNow = (events: readonly RecordedEvent[]) => {
+        const last = deltaEvents(events).at(-1);
+        return (
+          last !== undefined &&
+          !streamStateEvents(events).some(
+            (state) =>
+              state.streamSeq === last.streamSeq &&
+              (state.status === StreamStatus.FINISHED || state.status === StreamStatus.ABORTED),
+          )
+        );
+      };
+      const longAnswersOnVictim = conversations.flatMap((conversation, index) =>
+        startedOn[index] === victim && conversation.prompt.startsWith("conversation ")
+          ? [recordings[index]]
+          : [],
+      );
+      await Promise.any(
+        longAnswersOnVictim.map((recording) =>
+          recording?.until(streamingNow, "a delta of a turn streaming on the victim", 30_000),
+        ),
+      );
       await victim.kill();
 
       await Promise.all(
