@@ -3,7 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobRecord } from "../store/records.js";
 import type { JobLease, NewJob, Store } from "../store/store.js";
 import { createTestSqliteStore, type TestSqliteStore } from "../test-support/test-sqlite-store.js";
-import { type ScheduledHandler, type Scheduler, startScheduler } from "./scheduler.js";
+import {
+  type ScheduledHandler,
+  type Scheduler,
+  type SchedulerOptions,
+  startScheduler,
+} from "./scheduler.js";
 
 /** Long enough that no test is served by the scheduler's periodic look for due jobs. */
 const NEVER_POLLS_MS = 60 * 60_000;
@@ -33,16 +38,17 @@ describe("scheduler", () => {
       ),
     );
 
-  const start = (owner = "owner-a") => {
+  const start = (options: Partial<SchedulerOptions> = {}) => {
     // The first look for due jobs happens at start: the tests schedule after it.
     scheduler = startScheduler({
       store,
-      owner,
+      owner: "owner-a",
       handlers: { work: handler },
       poolLimits: { jobs: 4 },
       now: Date.now,
       logger: pino({ level: "silent" }),
       maxIdleMs: NEVER_POLLS_MS,
+      ...options,
     });
     return scheduler;
   };
@@ -51,10 +57,24 @@ describe("scheduler", () => {
    * A scheduler past its start-up look for due jobs, which holds every free slot while it runs:
    * the store serves one statement at a time, in order, so a read after it ends after it.
    */
-  const startIdle = async () => {
-    const running = start();
+  const startIdle = async (options: Partial<SchedulerOptions> = {}) => {
+    const running = start(options);
     await store.findJob("work", "none");
     return running;
+  };
+
+  /** Checks stop() does not settle while `holding` has not ended, then ends it and waits. */
+  const expectStopToWaitFor = async (running: Scheduler, endHolding: () => void) => {
+    let stopped = false;
+    const stopping = running.stop().then(() => {
+      stopped = true;
+    });
+    // Every promise settled that could without the holding work's end.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    endHolding();
+    await stopping;
+    expect(stopped).toBe(true);
   };
 
   beforeEach(async () => {
@@ -137,18 +157,11 @@ describe("scheduler", () => {
 
   it("runs reserved work in its slot, counts its lag, frees the slot when it ends, and stop() waits for it", async () => {
     const lags: [string, number][] = [];
-    scheduler = startScheduler({
-      store,
-      owner: "owner-a",
-      handlers: { work: handler },
+    const running = await startIdle({
       poolLimits: { jobs: 1 },
       now: () => 5_000,
-      logger: pino({ level: "silent" }),
-      maxIdleMs: NEVER_POLLS_MS,
       metrics: { jobClaimed: (type, lagMs) => lags.push([type, lagMs]), poolUsage: () => {} },
     });
-    await store.findJob("work", "none");
-    const running = scheduler;
     expect(running.reserve("work")).toBeDefined();
     let finish = () => {};
     const work = new Promise<void>((resolve) => {
@@ -163,16 +176,7 @@ describe("scheduler", () => {
     expect(lags).toEqual([["work", 1_000]]);
     // The work holds the pool's only slot until it ends.
     expect(running.reserve("work")).toBeUndefined();
-    let stopped = false;
-    const stopping = running.stop().then(() => {
-      stopped = true;
-    });
-    // Every promise settled that could without the work's end.
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(stopped).toBe(false);
-    finish();
-    await stopping;
-    expect(stopped).toBe(true);
+    await expectStopToWaitFor(running, finish);
   });
 
   it("hands reserved work back instead of running it after stop(), and stop() waits for that", async () => {
@@ -193,15 +197,7 @@ describe("scheduler", () => {
         done.push("handed back");
       },
     });
-    let stopped = false;
-    const stopping = running.stop().then(() => {
-      stopped = true;
-    });
-    // Every promise settled that could without the hand-back.
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(stopped).toBe(false);
-    finishHandBack();
-    await stopping;
+    await expectStopToWaitFor(running, finishHandBack);
     expect(done).toEqual(["handed back"]);
   });
 
