@@ -44,7 +44,6 @@ export async function forceFailThread(
       changes,
       threadId,
       open.map((stream) => ({ streamId: stream.streamId, reason: "forced" as const })),
-      thread.version,
     );
     await cancelPendingCalls(context, tx, changes, thread, {
       kinds: ["sync", "async"],
@@ -136,7 +135,6 @@ export async function requeueToolCall(
     changes.emit(threadId, {
       type: "tool_call",
       toolCall: requeued,
-      threadVersion: thread.version,
     });
     // Same attempt: replaces the scheduled dispatch, moving it to now.
     await scheduleDispatch(context, tx, changes, requeued, now);

@@ -82,7 +82,7 @@ export function createJobHandlers(
         // PostgreSQL (READ COMMITTED) an unlocked read could predate a StopThread (B11) or a
         // RequeueToolCall (X10) that commits before this update, which would then mark a finished
         // call queued and hand a cancelled attempt to a runner.
-        const thread = await tx.lockThread(threadId);
+        await tx.lockThread(threadId);
         const current = await tx.getToolCall(threadId, toolCallId);
         if (current === undefined || current.status !== "pending" || current.attempt !== attempt)
           return undefined;
@@ -101,7 +101,6 @@ export function createJobHandlers(
         changes.emit(threadId, {
           type: "tool_call",
           toolCall: handedOver,
-          threadVersion: thread?.version ?? 0,
         });
         return { call: handedOver, startRecorded: started !== undefined };
       });
@@ -211,14 +210,7 @@ async function timeOutStream(context: EngineContext, streamId: string): Promise<
     if (thread === undefined || stream === undefined || stream.status !== "streaming") return;
     const snapshot = toStreamSnapshot(stream);
     if (!isStreamTimedOut(snapshot, context.now(), context.timings.streamTimeoutMs)) return;
-    await abortStreams(
-      context,
-      tx,
-      changes,
-      thread.threadId,
-      [{ streamId, reason: "timeout" }],
-      thread.version,
-    );
+    await abortStreams(context, tx, changes, thread.threadId, [{ streamId, reason: "timeout" }]);
     if (thread.activeStreamId === streamId) await continueThread(context, tx, changes, thread);
   });
 }

@@ -50,7 +50,6 @@ export async function appendMessages(
     changes.emit(thread.threadId, {
       type: "message",
       message: record,
-      threadVersion: thread.version,
     });
   }
   return stored;

@@ -150,11 +150,9 @@ async function redispatchUnlessScheduled(
     },
     now,
   );
-  const thread = await tx.getThread(call.threadId);
   changes.emit(call.threadId, {
     type: "tool_call",
     toolCall: requeued,
-    threadVersion: thread?.version ?? 0,
   });
   await scheduleDispatch(context, tx, changes, requeued, runAt);
   return true;

@@ -162,7 +162,7 @@ export async function deleteThread(
   owner: Owner,
 ): Promise<void> {
   await mutate(context, async (tx, changes) => {
-    const thread = await lockOwnedThread(tx, threadId, owner);
+    await lockOwnedThread(tx, threadId, owner);
     const open = await tx.listStreams(threadId, ["pending", "streaming"]);
     await abortStreams(
       context,
@@ -170,7 +170,6 @@ export async function deleteThread(
       changes,
       threadId,
       open.map((stream) => ({ streamId: stream.streamId, reason: "deleted" as const })),
-      thread.version,
     );
     const pending = await tx.listToolCalls(threadId, { statuses: ["pending"], limit: 10_000 });
     await tx.deleteThread(threadId);

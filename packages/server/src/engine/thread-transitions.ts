@@ -132,7 +132,6 @@ export async function abortStreams(
   changes: Changes,
   threadId: string,
   aborts: readonly { streamId: string; reason: AbortReason }[],
-  threadVersion: number,
 ): Promise<void> {
   const now = context.now();
   for (const abort of aborts) {
@@ -141,7 +140,7 @@ export async function abortStreams(
       abortReason: abort.reason,
       endedAt: now,
     });
-    changes.emit(threadId, { type: "stream_state", stream, threadVersion });
+    changes.emit(threadId, { type: "stream_state", stream });
   }
 }
 
@@ -167,7 +166,7 @@ export async function applyStop(
     retryState: null,
   });
   await tx.cancelJob(JOB.retryTurn, thread.threadId);
-  await abortStreams(context, tx, changes, thread.threadId, aborts, stopped.version);
+  await abortStreams(context, tx, changes, thread.threadId, aborts);
   return stopped;
 }
 
@@ -296,14 +295,7 @@ async function startTurn(
   const now = context.now();
   const maxSteps = context.getAgent(thread.agent)?.maxSteps;
   if (maxSteps !== undefined && thread.loopTurnCount >= maxSteps) {
-    await abortStreams(
-      context,
-      tx,
-      changes,
-      thread.threadId,
-      decision.abortStreams,
-      thread.version,
-    );
+    await abortStreams(context, tx, changes, thread.threadId, decision.abortStreams);
     return writePlannedThread(context, tx, changes, plan, {
       status: "failed",
       activeStreamId: null,
@@ -322,7 +314,7 @@ async function startTurn(
       },
     });
   }
-  await abortStreams(context, tx, changes, thread.threadId, decision.abortStreams, thread.version);
+  await abortStreams(context, tx, changes, thread.threadId, decision.abortStreams);
   // B3: with a turn slot free in this process, the stream is created taken (streaming, with this
   // process's lock and a fresh heartbeat) and its turn runs once this transaction commits: no
   // run_turn job, no transaction of its own to take the stream. If the process dies first, the
@@ -361,10 +353,9 @@ async function startTurn(
     changes.emit(thread.threadId, {
       type: "stream_state",
       stream: created,
-      threadVersion: started.version,
     });
   }
-  changes.emit(thread.threadId, { type: "stream_state", stream, threadVersion: started.version });
+  changes.emit(thread.threadId, { type: "stream_state", stream });
   if (takenHere) {
     runAfterCommit(context, changes, stream);
     return started;

@@ -103,7 +103,6 @@ export async function setToolCallTimeout(
     changes.emit(input.threadId, {
       type: "tool_call",
       toolCall: updated,
-      threadVersion: thread.version,
     });
     return updated;
   });
@@ -238,7 +237,6 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
             changes.emit(outcome.threadId, {
               type: "tool_call",
               toolCall: updated,
-              threadVersion: thread.version,
             });
             return;
           }
@@ -268,7 +266,6 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
         changes.emit(progress.threadId, {
           type: "tool_call",
           toolCall: updated,
-          threadVersion: thread.version,
         });
       });
     },

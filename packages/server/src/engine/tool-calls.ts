@@ -93,7 +93,6 @@ export async function recordToolCall(
   changes.emit(thread.threadId, {
     type: "tool_call",
     toolCall: record,
-    threadVersion: thread.version,
   });
   if (started === undefined) await scheduleDispatch(context, tx, changes, record, now);
   else changes.afterCommit(() => handOverStarted(context, record));
@@ -283,8 +282,6 @@ export async function finishToolCall(
   changes.emit(threadId, {
     type: "tool_call",
     toolCall: finished,
-    // afterToolComplete writes the thread once, with the outcome stream's seq.
-    threadVersion: thread.version + 1,
   });
   await afterToolComplete(context, tx, changes, withOutcome);
   changes.afterCommit(() =>
@@ -342,7 +339,6 @@ async function writeOutcomeStream(
   changes.emit(thread.threadId, {
     type: "stream_state",
     stream: { ...stream, deltaCount: 1 },
-    threadVersion: thread.version + 1,
   });
   return planThread(thread, { seq: stream.seq });
 }
@@ -495,11 +491,9 @@ async function scheduleRetry(
     },
     context.now(),
   );
-  const thread = await tx.getThread(call.threadId);
   changes.emit(call.threadId, {
     type: "tool_call",
     toolCall: retried,
-    threadVersion: thread?.version ?? 0,
   });
   await scheduleDispatch(context, tx, changes, retried, nextRetryAt);
   changes.afterCommit(() => context.metrics.toolRetryScheduled(call.toolName));
@@ -543,7 +537,7 @@ export async function cancelPendingCalls(
     );
     await tx.cancelJob(JOB.toolDeadline, toolCallKey(threadId, call.toolCallId));
     await tx.cancelJob(JOB.dispatchTool, dispatchKey(threadId, call.toolCallId, call.attempt));
-    changes.emit(threadId, { type: "tool_call", toolCall: failed, threadVersion: thread.version });
+    changes.emit(threadId, { type: "tool_call", toolCall: failed });
     changes.afterCommit(() => {
       context.metrics.toolCallFinished(call.toolName, "cancelled");
       context.transport

@@ -90,19 +90,14 @@ export async function failOrRetryTurn(
     const hooks = { ...context.hooks, ...agent.hooks };
     if (decision.action === "retry") {
       const retryState: RetryStateRecord = { ...facts, nextRetryAt: now + decision.delayMs };
-      const updated = await updateThread(context, tx, changes, current, {
+      await updateThread(context, tx, changes, current, {
         activeStreamId: null,
         continueFlag: false,
         retryState,
       });
-      await abortStreams(
-        context,
-        tx,
-        changes,
-        thread.threadId,
-        [{ streamId: stream.streamId, reason: "error" }],
-        updated.version,
-      );
+      await abortStreams(context, tx, changes, thread.threadId, [
+        { streamId: stream.streamId, reason: "error" },
+      ]);
       await scheduleJob(context, tx, changes, {
         type: JOB.retryTurn,
         threadId: thread.threadId,
@@ -119,21 +114,16 @@ export async function failOrRetryTurn(
       return "retry";
     }
     const failure: FailureRecord = { ...facts, failedAt: now };
-    const updated = await updateThread(context, tx, changes, current, {
+    await updateThread(context, tx, changes, current, {
       status: "failed",
       activeStreamId: null,
       continueFlag: false,
       retryState: null,
       failure,
     });
-    await abortStreams(
-      context,
-      tx,
-      changes,
-      thread.threadId,
-      [{ streamId: stream.streamId, reason: "error" }],
-      updated.version,
-    );
+    await abortStreams(context, tx, changes, thread.threadId, [
+      { streamId: stream.streamId, reason: "error" },
+    ]);
     if (hooks.onError) {
       changes.afterCommit(() =>
         runHook(context, "onError", () =>

@@ -50,7 +50,6 @@ async function saveTurnMessage(
   changes: Changes,
   turn: FinishedTurn,
   message: UIMessage,
-  threadVersion: number,
   usage: Usage | null,
 ): Promise<MessageRecord> {
   const existing = await tx.getMessage(turn.thread.threadId, message.id);
@@ -77,7 +76,7 @@ async function saveTurnMessage(
   // The thread is locked: a message not there at the read is not there now.
   const saved =
     existing === undefined ? await tx.appendMessage(record) : await tx.saveMessage(record);
-  changes.emit(turn.thread.threadId, { type: "message", message: saved, threadVersion });
+  changes.emit(turn.thread.threadId, { type: "message", message: saved });
   return saved;
 }
 
@@ -87,13 +86,12 @@ async function finishStream(
   tx: StoreTransaction,
   changes: Changes,
   stream: StreamRecord,
-  threadVersion: number,
 ): Promise<void> {
   const finished = await tx.updateStream(stream.streamId, {
     status: "finished",
     endedAt: context.now(),
   });
-  changes.emit(stream.threadId, { type: "stream_state", stream: finished, threadVersion });
+  changes.emit(stream.threadId, { type: "stream_state", stream: finished });
 }
 
 /**
@@ -136,15 +134,7 @@ export async function finalizeTurn(
     const message =
       outcome.responseMessage === undefined
         ? undefined
-        : await saveTurnMessage(
-            context,
-            tx,
-            changes,
-            turn,
-            outcome.responseMessage,
-            current.version,
-            usage,
-          );
+        : await saveTurnMessage(context, tx, changes, turn, outcome.responseMessage, usage);
     const end = decideEndOfTurn({
       recordedToolCallCount: outcome.recordedToolCallCount,
       finishReason: outcome.finishReason as Parameters<typeof decideEndOfTurn>[0]["finishReason"],
@@ -162,7 +152,7 @@ export async function finalizeTurn(
     let updated: ThreadRecord;
     if (end.kind === "complete") {
       updated = await writePlannedThread(context, tx, changes, ended);
-      await finishStream(context, tx, changes, stream, updated.version);
+      await finishStream(context, tx, changes, stream);
       // X3 ENQUEUE: messages sent while the loop ran start the next loop once it completes.
       const queued = await takeQueuedMessages(tx, updated);
       if (queued.length > 0) {
@@ -179,8 +169,8 @@ export async function finalizeTurn(
       }
     } else {
       // The turn's end and what follows it are one update of the thread, after the stream's end
-      // (so watchers hear of it before the next stream), at the version that update makes.
-      await finishStream(context, tx, changes, stream, current.version + 1);
+      // (so watchers hear of it before the next stream).
+      await finishStream(context, tx, changes, stream);
       updated = continueNow
         ? (await continueThread(context, tx, changes, ended)).thread
         : await writePlannedThread(context, tx, changes, ended);
@@ -244,7 +234,7 @@ export async function saveStoppedTurn(context: EngineContext, turn: FinishedTurn
         "stopped turn's partial answer dropped: the thread was restarted first",
       );
     } else if (message !== undefined && hasContent(message)) {
-      await saveTurnMessage(context, tx, changes, turn, message, current.version, null);
+      await saveTurnMessage(context, tx, changes, turn, message, null);
     }
     await runQueuedAfterInterrupt(context, tx, changes, current);
   });

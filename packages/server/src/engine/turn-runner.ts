@@ -79,14 +79,7 @@ async function takeStream(
       lockId,
     });
     if (decision.kind === "end_quietly") {
-      await abortStreams(
-        context,
-        tx,
-        changes,
-        thread.threadId,
-        decision.abortStreams,
-        thread.version,
-      );
+      await abortStreams(context, tx, changes, thread.threadId, decision.abortStreams);
       return undefined;
     }
     if (decision.kind === "refuse") return undefined;
@@ -101,7 +94,6 @@ async function takeStream(
     changes.emit(thread.threadId, {
       type: "stream_state",
       stream: taken,
-      threadVersion: thread.version,
     });
     if (agent === undefined) {
       context.logger.error({ threadId: thread.threadId, agent: thread.agent }, "unknown agent");

@@ -16,7 +16,7 @@ describe("Changes", () => {
     const message = { ...messageRecord("t1"), position: 0 };
     const changes = new Changes();
     changes.emit("t1", { type: "thread", thread: { ...thread, version: 1, status: "completed" } });
-    changes.emit("t1", { type: "message", message, threadVersion: 1 });
+    changes.emit("t1", { type: "message", message });
     changes.emit("t1", { type: "thread", thread: { ...thread, version: 2, status: "streaming" } });
 
     changes.flush({

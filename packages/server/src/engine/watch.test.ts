@@ -152,7 +152,7 @@ describe("live watcher (X1)", () => {
     const ended = await store.transaction((tx) =>
       tx.updateStream(stream.streamId, { status: "finished", endedAt: T0 }),
     );
-    return { type: "stream_state", stream: ended, threadVersion: 0 };
+    return { type: "stream_state", stream: ended };
   }
 
   /** A tool's outcome stream (B6): one delta, ended in the transaction that wrote it. */
@@ -165,7 +165,7 @@ describe("live watcher (X1)", () => {
     });
     return [
       { type: "delta", delta },
-      { type: "stream_state", stream: { ...stream, deltaCount: 1 }, threadVersion: 0 },
+      { type: "stream_state", stream: { ...stream, deltaCount: 1 } },
     ];
   }
 
@@ -175,7 +175,7 @@ describe("live watcher (X1)", () => {
       [2, 2],
     ] as const) {
       const stream = await openStream(seq);
-      await watcher.publish({ type: "stream_state", stream, threadVersion: 0 });
+      await watcher.publish({ type: "stream_state", stream });
       for (let deltaSeq = 0; deltaSeq < deltaCount; deltaSeq += 1) {
         await watcher.publish(await writeDelta(stream, deltaSeq));
       }

@@ -13,10 +13,10 @@ import type {
 export type ThreadEvent =
   /** The thread changed; `thread.version` orders these. */
   | { type: "thread"; thread: ThreadRecord }
-  | { type: "message"; message: MessageRecord; threadVersion: number }
+  | { type: "message"; message: MessageRecord }
   | { type: "delta"; delta: DeltaRecord }
-  | { type: "stream_state"; stream: StreamRecord; threadVersion: number }
-  | { type: "tool_call"; toolCall: ToolCallRecord; threadVersion: number }
+  | { type: "stream_state"; stream: StreamRecord }
+  | { type: "tool_call"; toolCall: ToolCallRecord }
   /** The thread was deleted (B21); watchers end. */
   | { type: "deleted"; threadId: string };
 
