@@ -1,17 +1,19 @@
 // Engine steps racing another step on PostgreSQL (DESIGN §4, issue #5). Under READ COMMITTED a
-// write by another replica commits while an engine transaction waits for the thread's lock, and
-// the engine must decide on the row as it is after that commit, not on what it read before
-// waiting: those cases hold the lock in a second store (the other replica), start the engine
-// step, wait until PostgreSQL shows a transaction waiting for a lock, then commit the other write.
+// write by another replica commits while an engine transaction waits for the thread's lock (or a
+// tool call's row), and the engine must decide on the row as it is after that commit, not on what
+// it read before waiting: those cases hold the lock in a second store (the other replica), start
+// the engine step, wait until PostgreSQL shows a transaction waiting for a lock, then commit the
+// other write.
 // And a recovery sweep (B20) may run at any moment of a turn's start.
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ThreadEvent } from "../events/event-bus.js";
 import type { JobControl } from "../scheduler/scheduler.js";
 import { streamRecord, T0, threadRecord, toolCallRecord } from "../store/conformance/fixtures.js";
 import { createPostgresStore } from "../store/postgres/postgres-store.js";
-import type { JobRecord } from "../store/records.js";
-import type { Store, StoreTransaction } from "../store/store.js";
+import type { JobRecord, ToolCallRecord } from "../store/records.js";
+import type { Store, StoreTransaction, ToolCallPatch } from "../store/store.js";
 import { createTestEngineContext, createTestTransport } from "../test-support/engine-context.js";
 import { createTestDatabase, type TestDatabase } from "../test-support/test-database.js";
 import type { ToolTask } from "../transport/tool-transport.js";
@@ -21,6 +23,7 @@ import { createJobHandlers } from "./job-handlers.js";
 import { dispatchKey, JOB, turnJobKey } from "./jobs.js";
 import { recoverThreads } from "./recovery.js";
 import { isStreamOwnershipLostError } from "./stream-ownership.js";
+import { createToolReportSink } from "./tool-call-operations.js";
 import { CANCELLED_BY_STOP } from "./tool-calls.js";
 import { runTurn } from "./turn-runner.js";
 
@@ -145,6 +148,21 @@ describe("engine steps racing each other (PostgreSQL, READ COMMITTED)", () => {
     return stepDone;
   }
 
+  /** raceWithOtherReplica where the other replica's write ends the call with `patch`. */
+  function raceWithCallEnd<T>(
+    call: ToolCallRecord,
+    patch: ToolCallPatch,
+    step: () => Promise<T>,
+  ): Promise<T> {
+    return raceWithOtherReplica(
+      call.threadId,
+      async (tx) => {
+        await tx.updateToolCall(call.threadId, call.toolCallId, patch, NOW);
+      },
+      step,
+    );
+  }
+
   it("B3 a turn does not take a stream another turn took while it waited for the thread's lock", async () => {
     const thread = threadRecord({ agent: "none", status: "streaming", seq: 1 });
     const stream = streamRecord(thread.threadId, 1);
@@ -174,7 +192,7 @@ describe("engine steps racing each other (PostgreSQL, READ COMMITTED)", () => {
     });
   });
 
-  it("B11 a dispatch does not hand over a call that StopThread failed while it waited for the thread's lock", async () => {
+  it("B11 a dispatch does not hand over a call that StopThread failed while the dispatch waited for it", async () => {
     const thread = threadRecord({ status: "awaiting_tool_results", seq: 1 });
     const call = toolCallRecord(thread.threadId, { status: "pending", attempt: 1 });
     await store.transaction(async (tx) => {
@@ -189,16 +207,9 @@ describe("engine steps racing each other (PostgreSQL, READ COMMITTED)", () => {
       { toolCallId: call.toolCallId, attempt: 1 },
     );
 
-    await raceWithOtherReplica(
-      thread.threadId,
-      async (tx) => {
-        await tx.updateToolCall(
-          thread.threadId,
-          call.toolCallId,
-          { status: "failed", error: CANCELLED_BY_STOP, executionState: "done", nextRetryAt: null },
-          NOW,
-        );
-      },
+    await raceWithCallEnd(
+      call,
+      { status: "failed", error: CANCELLED_BY_STOP, executionState: "done", nextRetryAt: null },
       () => handlers[JOB.dispatchTool](job, noControl),
     );
 
@@ -208,6 +219,42 @@ describe("engine steps racing each other (PostgreSQL, READ COMMITTED)", () => {
       error: CANCELLED_BY_STOP,
       executionState: "done",
     });
+  });
+
+  it("X9 a runner's progress does not move back a call whose outcome committed while the progress waited for it", async () => {
+    const thread = threadRecord({ status: "awaiting_tool_results", seq: 1 });
+    const call = toolCallRecord(thread.threadId, {
+      status: "pending",
+      attempt: 1,
+      executionState: "claimed",
+      runnerId: "runner-1",
+    });
+    await store.transaction(async (tx) => {
+      await tx.insertThread(thread);
+      await tx.insertToolCall(call);
+    });
+    const heard: ThreadEvent[] = [];
+    context.bus.subscribe(thread.threadId, (event) => heard.push(event));
+
+    await raceWithCallEnd(
+      call,
+      { status: "completed", result: { ok: true }, executionState: "done" },
+      () =>
+        createToolReportSink(context).onProgress({
+          threadId: thread.threadId,
+          toolCallId: call.toolCallId,
+          attempt: 1,
+          runnerId: "runner-1",
+          state: "running",
+        }),
+    );
+
+    expect(await store.getToolCall(thread.threadId, call.toolCallId)).toMatchObject({
+      status: "completed",
+      executionState: "done",
+    });
+    // Watchers hear nothing of a report that changed nothing.
+    expect(heard).toEqual([]);
   });
 
   it("B3 a stream timeout does not abort a stream whose heartbeat committed while it waited for the thread's lock", async () => {

@@ -78,11 +78,6 @@ export function createJobHandlers(
       const attempt = payloadNumber(job, "attempt");
       if (threadId === null) return;
       const dispatched = await mutate(context, async (tx, changes) => {
-        // The call is read under the thread's lock, as every writer of the call takes it first: on
-        // PostgreSQL (READ COMMITTED) an unlocked read could predate a StopThread (B11) or a
-        // RequeueToolCall (X10) that commits before this update, which would then mark a finished
-        // call queued and hand a cancelled attempt to a runner.
-        await tx.lockThread(threadId);
         const current = await tx.getToolCall(threadId, toolCallId);
         if (current === undefined || current.status !== "pending" || current.attempt !== attempt)
           return undefined;
@@ -91,17 +86,19 @@ export function createJobHandlers(
         // call: if this process dies, recovery dispatches it again (B20), so the job ends with
         // this transaction.
         const started = startInProcess(context, current, now);
-        const handedOver = await tx.updateToolCall(
+        // A compare-and-set, not the read above, decides: on PostgreSQL (READ COMMITTED) the read
+        // may predate a StopThread (B11) or a RequeueToolCall (X10) that commits before this
+        // update, which then matches nothing instead of handing a cancelled attempt to a runner.
+        const handedOver = await tx.updatePendingToolCall(
           threadId,
           toolCallId,
+          { attempt },
           { nextRetryAt: null, ...(started ?? { executionState: "queued" }) },
           now,
         );
+        if (handedOver === undefined) return undefined;
         if (started !== undefined) await completeJobIn(context, tx, changes, job, control);
-        changes.emit(threadId, {
-          type: "tool_call",
-          toolCall: handedOver,
-        });
+        changes.emit(threadId, { type: "tool_call", toolCall: handedOver });
         return { call: handedOver, startRecorded: started !== undefined };
       });
       if (dispatched === undefined) return;

@@ -152,14 +152,15 @@ export async function registerTools(
   return [...tools];
 }
 
-/** How far an attempt's execution got: a runner's progress report never moves it back. */
-const PROGRESS_RANK: Record<ToolExecutionState, number> = {
-  queued: 0,
-  claimed: 1,
-  running: 2,
-  awaiting_result: 3,
-  retry_scheduled: 3,
-  done: 4,
+/**
+ * The execution states a runner's progress report may move a call from (X9): those before it.
+ * Progress travels apart from outcomes (core NATS vs JetStream), so a report the attempt has moved
+ * past (its "claimed" after "running", its "running" after the async callback's delivery, B16)
+ * is late and must not move the call back.
+ */
+const PROGRESS_FROM: Record<ToolProgress["state"], readonly ToolExecutionState[]> = {
+  claimed: ["queued", "claimed"],
+  running: ["queued", "claimed", "running"],
 };
 
 /** The sink the tool transport reports to: outcomes are applied idempotently (B17). */
@@ -245,17 +246,13 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
     },
     async onProgress(progress: ToolProgress) {
       await mutate(context, async (tx, changes) => {
-        const thread = await tx.lockThread(progress.threadId);
-        const call = await tx.getToolCall(progress.threadId, progress.toolCallId);
-        if (thread === undefined || call?.status !== "pending" || call.attempt !== progress.attempt)
-          return;
-        // Progress travels apart from outcomes (core NATS vs JetStream): a report the attempt has
-        // moved past (its "running" after the async callback's delivery, its "claimed" after
-        // "running") is late, and must not move the call back.
-        if (PROGRESS_RANK[progress.state] < PROGRESS_RANK[call.executionState]) return;
-        const updated = await tx.updateToolCall(
+        // X9: progress changes how the call runs, never whether it is pending, so it is a
+        // compare-and-set on the call without the thread's lock, which would queue the
+        // outcome's transaction behind it.
+        const updated = await tx.updatePendingToolCall(
           progress.threadId,
           progress.toolCallId,
+          { attempt: progress.attempt, executionStates: PROGRESS_FROM[progress.state] },
           {
             executionState: progress.state,
             runnerId: progress.runnerId,
@@ -263,10 +260,9 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
           },
           context.now(),
         );
-        changes.emit(progress.threadId, {
-          type: "tool_call",
-          toolCall: updated,
-        });
+        if (updated !== undefined) {
+          changes.emit(progress.threadId, { type: "tool_call", toolCall: updated });
+        }
       });
     },
   };

@@ -11,6 +11,7 @@ import type {
   ToolCallRecord,
   ToolCallStatus,
   ToolDefinitionRecord,
+  ToolExecutionState,
 } from "./records.js";
 
 /** A delta position: cursors order by streamSeq, then deltaSeq. */
@@ -69,6 +70,13 @@ export type ThreadPatch = Partial<
 export type StreamPatch = Partial<
   Pick<StreamRecord, "status" | "lockId" | "heartbeatAt" | "abortReason" | "endedAt">
 >;
+/** What `updatePendingToolCall` expects of a pending call before it changes it. */
+export interface PendingToolCallExpectation {
+  attempt: number;
+  /** The execution states the call may be in; any when undefined. */
+  executionStates?: readonly ToolExecutionState[];
+}
+
 export type ToolCallPatch = Partial<
   Omit<
     ToolCallRecord,
@@ -219,6 +227,22 @@ export interface StoreTransaction extends StoreReader {
   deleteStream(streamId: string): Promise<void>;
 
   insertToolCall(call: ToolCallRecord): Promise<void>;
+  /**
+   * Applies the patch (and `updatedAt = now`) to a call only while it is pending in the expected
+   * attempt and, when `expected.executionStates` is given, in one of those execution states;
+   * returns the new row, or undefined when the call is not so or does not exist. One
+   * compare-and-set, so a change of how a call runs (its hand-off, a runner's progress, X9) need
+   * not lock the thread: a concurrent writer that finishes, cancels or requeues the call commits
+   * first or makes this update match nothing (PostgreSQL re-checks the conditions on the row it
+   * waited for).
+   */
+  updatePendingToolCall(
+    threadId: string,
+    toolCallId: string,
+    expected: PendingToolCallExpectation,
+    patch: ToolCallPatch,
+    now: number,
+  ): Promise<ToolCallRecord | undefined>;
   /** Applies the patch and sets `updatedAt = now`; returns the new row. */
   updateToolCall(
     threadId: string,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isDuplicateRecordError, isRecordNotFoundError } from "../errors.js";
 import type { ToolCallRecord } from "../records.js";
-import type { ListToolCallsQuery, ToolCallPatch } from "../store.js";
+import type { ListToolCallsQuery, PendingToolCallExpectation, ToolCallPatch } from "../store.js";
 import type { ConformanceContext } from "./conformance-context.js";
 import { NESTED_JSON, newId, T0, toolCallRecord, UNICODE_TEXT } from "./fixtures.js";
 import { nth, rejectionOf, seedThread, seedToolCall } from "./seed.js";
@@ -124,6 +124,81 @@ export function describeToolCallConformance(context: ConformanceContext): void {
         ),
       );
       expect(isRecordNotFoundError(error)).toBe(true);
+    });
+
+    it("updatePendingToolCall changes a pending call only in the expected attempt and execution states", async () => {
+      const thread = await seedThread(context.store);
+      const call = await seedToolCall(context.store, thread.threadId, {
+        attempt: 2,
+        executionState: "claimed",
+        runnerId: "runner-1",
+        nextRetryAt: T0 + 5,
+      });
+      const update = (
+        toolCallId: string,
+        expected: PendingToolCallExpectation,
+        patch: ToolCallPatch,
+        now: number,
+      ) =>
+        context.store.transaction((tx) =>
+          tx.updatePendingToolCall(thread.threadId, toolCallId, expected, patch, now),
+        );
+      const running: ToolCallPatch = { executionState: "running", lastHeartbeatAt: T0 + 20 };
+      // Another attempt, an execution state not expected, a call that does not exist.
+      expect(await update(call.toolCallId, { attempt: 1 }, running, T0 + 20)).toBeUndefined();
+      expect(
+        await update(
+          call.toolCallId,
+          { attempt: 2, executionStates: ["queued"] },
+          running,
+          T0 + 20,
+        ),
+      ).toBeUndefined();
+      expect(await update(newId("call"), { attempt: 2 }, running, T0 + 20)).toBeUndefined();
+      expect(await context.store.getToolCall(thread.threadId, call.toolCallId)).toStrictEqual(call);
+
+      const expectedStates = { attempt: 2, executionStates: ["queued", "claimed"] } as const;
+      const updated = await update(call.toolCallId, expectedStates, running, T0 + 20);
+      const afterRunning = { ...call, ...running, updatedAt: T0 + 20 };
+      expect(updated).toStrictEqual(afterRunning);
+      expect(await context.store.getToolCall(thread.threadId, call.toolCallId)).toStrictEqual(
+        afterRunning,
+      );
+      // Without expected states, any execution state of the attempt matches.
+      const requeued = await update(
+        call.toolCallId,
+        { attempt: 2 },
+        { executionState: "queued", nextRetryAt: null },
+        T0 + 30,
+      );
+      expect(requeued).toStrictEqual({
+        ...afterRunning,
+        executionState: "queued",
+        nextRetryAt: null,
+        updatedAt: T0 + 30,
+      });
+    });
+
+    it("updatePendingToolCall leaves a call that is no longer pending as it is", async () => {
+      const thread = await seedThread(context.store);
+      const finished = await seedToolCall(context.store, thread.threadId, {
+        status: "completed",
+        result: { ok: true },
+        executionState: "done",
+      });
+      const updated = await context.store.transaction((tx) =>
+        tx.updatePendingToolCall(
+          thread.threadId,
+          finished.toolCallId,
+          { attempt: finished.attempt },
+          { executionState: "running", runnerId: "runner-2" },
+          T0 + 40,
+        ),
+      );
+      expect(updated).toBeUndefined();
+      expect(await context.store.getToolCall(thread.threadId, finished.toolCallId)).toStrictEqual(
+        finished,
+      );
     });
 
     it("lists a thread's calls oldest first, filtered by status, paged by (createdAt, toolCallId)", async () => {

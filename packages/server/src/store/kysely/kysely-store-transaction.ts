@@ -12,6 +12,7 @@ import type {
 import type {
   JobLease,
   NewJob,
+  PendingToolCallExpectation,
   QueuedMessageRecord,
   StoreTransaction,
   StreamPatch,
@@ -76,6 +77,16 @@ export class KyselyStoreTransaction extends KyselyStoreReader implements StoreTr
 
   insertToolCall(call: ToolCallRecord): Promise<void> {
     return toolCalls.insertToolCall(this.ctx, call);
+  }
+
+  updatePendingToolCall(
+    threadId: string,
+    toolCallId: string,
+    expected: PendingToolCallExpectation,
+    patch: ToolCallPatch,
+    now: number,
+  ): Promise<ToolCallRecord | undefined> {
+    return toolCalls.updatePendingToolCall(this.ctx, threadId, toolCallId, expected, patch, now);
   }
 
   updateToolCall(

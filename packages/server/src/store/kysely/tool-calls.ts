@@ -1,8 +1,8 @@
 // Queries of the tool_calls table (B6, B15–B19).
 import type { Updateable } from "kysely";
 import { RecordNotFoundError } from "../errors.js";
-import type { JsonValue, ToolCallRecord, ToolKind } from "../records.js";
-import type { ListToolCallsQuery, ToolCallPatch } from "../store.js";
+import type { JsonValue, ToolCallRecord, ToolExecutionState, ToolKind } from "../records.js";
+import type { ListToolCallsQuery, PendingToolCallExpectation, ToolCallPatch } from "../store.js";
 import { decodeJson, decodeOptionalJson, encodeJson, encodeOptionalJson } from "./column-codecs.js";
 import type { ToolCallsTable } from "./database.js";
 import { pastKey } from "./keyset.js";
@@ -224,6 +224,50 @@ const updateToolCallRow = prepareRowQuery(
       .where("tool_call_id", "=", toolCallId)
       .returningAll(),
 );
+
+/**
+ * The compare-and-set behind `updatePendingToolCall`: the expected execution states are part of
+ * the statement's shape (constants), the row and the other conditions its parameters.
+ */
+const updatePendingToolCallRow = preparePerShape(
+  (executionStates: readonly ToolExecutionState[] | undefined) => executionStates?.join() ?? "",
+  (executionStates) =>
+    prepareRowQuery(
+      (
+        ctx,
+        changes: Updateable<ToolCallsTable>,
+        threadId: string,
+        toolCallId: string,
+        attempt: number,
+      ) => {
+        let update = ctx.db
+          .updateTable("tool_calls")
+          .set(changes)
+          .where("thread_id", "=", threadId)
+          .where("tool_call_id", "=", toolCallId)
+          .where("status", "=", "pending")
+          .where("attempt", "=", attempt);
+        if (executionStates !== undefined) {
+          update = update.where("execution_state", "in", executionStates);
+        }
+        return update.returningAll();
+      },
+    ),
+);
+
+export async function updatePendingToolCall(
+  ctx: QueryContext,
+  threadId: string,
+  toolCallId: string,
+  expected: PendingToolCallExpectation,
+  patch: ToolCallPatch,
+  now: number,
+): Promise<ToolCallRecord | undefined> {
+  const changes = { ...patchToColumns(patch, toolCallPatchColumns, ctx.dialect), updated_at: now };
+  const update = updatePendingToolCallRow(expected.executionStates);
+  const [row] = (await update(ctx, changes, threadId, toolCallId, expected.attempt)).rows;
+  return row === undefined ? undefined : toolCallFromRow(row);
+}
 
 export async function updateToolCall(
   ctx: QueryContext,
