@@ -349,7 +349,7 @@ async function stop(
     stopSignal: true,
     retryState: null,
   });
-  await tx.cancelJob(JOB.retryTurn, thread.threadId);
+  await tx.cancelJobs([{ type: JOB.retryTurn, key: thread.threadId }]);
   await cancelPendingSyncCalls(context, tx, changes, signalled);
   return (await continueThread(context, tx, changes, signalled)).thread;
 }

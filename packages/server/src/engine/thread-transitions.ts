@@ -48,10 +48,7 @@ export async function readThreadFacts(
   tx: StoreTransaction,
   thread: ThreadRecord,
 ): Promise<ThreadFacts> {
-  const [openStreams, pendingToolCallCount] = await Promise.all([
-    tx.listStreams(thread.threadId, ["pending", "streaming"]),
-    tx.countPendingToolCalls(thread.threadId),
-  ]);
+  const { openStreams, pendingToolCallCount } = await tx.readThreadActivity(thread.threadId);
   const activeId = thread.activeStreamId;
   // An active stream that is still open was read with the open ones.
   const activeStream =
@@ -165,7 +162,7 @@ export async function applyStop(
     continueFlag: false,
     retryState: null,
   });
-  await tx.cancelJob(JOB.retryTurn, thread.threadId);
+  await tx.cancelJobs([{ type: JOB.retryTurn, key: thread.threadId }]);
   await abortStreams(context, tx, changes, thread.threadId, aborts);
   return stopped;
 }

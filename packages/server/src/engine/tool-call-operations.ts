@@ -90,7 +90,7 @@ export async function setToolCallTimeout(
       context.now(),
     );
     if (deadlineAt === null) {
-      await tx.cancelJob(JOB.toolDeadline, key);
+      await tx.cancelJobs([{ type: JOB.toolDeadline, key }]);
     } else {
       await scheduleJob(context, tx, changes, {
         type: JOB.toolDeadline,

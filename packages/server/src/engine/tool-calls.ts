@@ -276,8 +276,10 @@ export async function finishToolCall(
         },
     context.now(),
   );
-  await tx.cancelJob(JOB.toolDeadline, toolCallKey(threadId, toolCallId));
-  await tx.cancelJob(JOB.dispatchTool, dispatchKey(threadId, toolCallId, call.attempt + 1));
+  await tx.cancelJobs([
+    { type: JOB.toolDeadline, key: toolCallKey(threadId, toolCallId) },
+    { type: JOB.dispatchTool, key: dispatchKey(threadId, toolCallId, call.attempt + 1) },
+  ]);
   const withOutcome = await writeOutcomeStream(context, tx, changes, thread, finished);
   changes.emit(threadId, {
     type: "tool_call",
@@ -535,8 +537,10 @@ export async function cancelPendingCalls(
       { status: "failed", error: errorText, executionState: "done", nextRetryAt: null },
       context.now(),
     );
-    await tx.cancelJob(JOB.toolDeadline, toolCallKey(threadId, call.toolCallId));
-    await tx.cancelJob(JOB.dispatchTool, dispatchKey(threadId, call.toolCallId, call.attempt));
+    await tx.cancelJobs([
+      { type: JOB.toolDeadline, key: toolCallKey(threadId, call.toolCallId) },
+      { type: JOB.dispatchTool, key: dispatchKey(threadId, call.toolCallId, call.attempt) },
+    ]);
     changes.emit(threadId, { type: "tool_call", toolCall: failed });
     changes.afterCommit(() => {
       context.metrics.toolCallFinished(call.toolName, "cancelled");

@@ -71,6 +71,16 @@ export type StreamPatch = Partial<
   Pick<StreamRecord, "status" | "lockId" | "heartbeatAt" | "abortReason" | "endedAt">
 >;
 /** What `updatePendingToolCall` expects of a pending call before it changes it. */
+/** What a thread has under way: what its rules decide on besides the thread row. */
+export interface ThreadActivity {
+  /** Its pending and streaming streams, by seq. */
+  openStreams: StreamRecord[];
+  pendingToolCallCount: number;
+}
+
+/** A job's identity: at most one job per (type, key). */
+export type JobKey = Pick<JobRecord, "type" | "key">;
+
 export interface PendingToolCallExpectation {
   attempt: number;
   /** The execution states the call may be in; any when undefined. */
@@ -161,6 +171,8 @@ export interface StoreReader {
   /** Oldest first. */
   listToolCalls(threadId: string, query: ListToolCallsQuery): Promise<ToolCallRecord[]>;
   countPendingToolCalls(threadId: string): Promise<number>;
+  /** The thread's open (pending or streaming) streams by seq and its pending calls' count. */
+  readThreadActivity(threadId: string): Promise<ThreadActivity>;
   /** Pending sync calls of every thread, by (threadId, toolCallId) after `after`, for recovery (B20). */
   listPendingSyncToolCalls(
     after: { threadId: string; toolCallId: string } | undefined,
@@ -271,8 +283,11 @@ export interface StoreTransaction extends StoreReader {
    * it, without a statement of its own after the commit.
    */
   completeJob(jobId: string, owner: string): Promise<boolean>;
-  /** Cancels jobs by (type, key), or every job of a thread (of the given types; none when empty). */
-  cancelJob(type: string, key: string): Promise<void>;
+  /**
+   * Cancels jobs by (type, key) — several in one statement — or every job of a thread (of the
+   * given types; none when empty).
+   */
+  cancelJobs(jobs: readonly JobKey[]): Promise<void>;
   cancelThreadJobs(threadId: string, types?: readonly string[]): Promise<void>;
 }
 

@@ -81,17 +81,35 @@ export function describeJobConformance(context: ConformanceContext): void {
       expect(claimed).toMatchObject({ jobId: scheduled.jobId, leaseOwner: "survivor" });
     });
 
-    it("cancelJob removes the job of that (type, key) only", async () => {
+    it("cancelJobs removes the jobs of those (type, key) pairs only", async () => {
       await context.store.transaction(async (tx) => {
-        await tx.scheduleJob(newJob({ type: "a", key: "k1" }), T0);
-        await tx.scheduleJob(newJob({ type: "a", key: "k2" }), T0);
-        await tx.scheduleJob(newJob({ type: "b", key: "k1" }), T0);
+        for (const [type, key] of [
+          ["a", "k1"],
+          ["a", "k2"],
+          ["b", "k1"],
+          ["b", "k2"],
+          ["c", "k1"],
+        ] as const) {
+          await tx.scheduleJob(newJob({ type, key }), T0);
+        }
       });
-      await context.store.transaction((tx) => tx.cancelJob("a", "k1"));
+      await context.store.transaction((tx) => tx.cancelJobs([{ type: "a", key: "k1" }]));
       expect(await context.store.findJob("a", "k1")).toBeUndefined();
       expect(await context.store.findJob("a", "k2")).toBeDefined();
       expect(await context.store.findJob("b", "k1")).toBeDefined();
-      await context.store.transaction((tx) => tx.cancelJob("a", "missing"));
+      // Several pairs in one call; a pair with no job and an empty list are no-ops.
+      await context.store.transaction((tx) =>
+        tx.cancelJobs([
+          { type: "b", key: "k2" },
+          { type: "a", key: "missing" },
+          { type: "c", key: "k1" },
+        ]),
+      );
+      await context.store.transaction((tx) => tx.cancelJobs([]));
+      expect(await context.store.findJob("b", "k2")).toBeUndefined();
+      expect(await context.store.findJob("c", "k1")).toBeUndefined();
+      expect(await context.store.findJob("a", "k2")).toBeDefined();
+      expect(await context.store.findJob("b", "k1")).toBeDefined();
     });
 
     it("cancelThreadJobs removes a thread's jobs, or only those of the given types", async () => {

@@ -3,7 +3,7 @@ import { isDeltaSequenceError, isDuplicateRecordError, isRecordNotFoundError } f
 import type { DeltaRecord, StreamRecord } from "../records.js";
 import type { DeltaPosition, StreamPatch } from "../store.js";
 import type { ConformanceContext } from "./conformance-context.js";
-import { deltaRecord, newId, streamRecord, T0 } from "./fixtures.js";
+import { deltaRecord, newId, streamRecord, T0, toolCallRecord } from "./fixtures.js";
 import { rejectionOf, seedStream, seedThread } from "./seed.js";
 
 const cursorOf = (delta: DeltaRecord): DeltaPosition => ({
@@ -66,6 +66,48 @@ export function describeStreamConformance(context: ConformanceContext): void {
       expect(await seqs(["finished", "aborted"])).toEqual([1, 2]);
       expect(await seqs(["pending"])).toEqual([]);
       expect(await seqs([])).toEqual([]);
+    });
+
+    it("readThreadActivity reads a thread's open streams by seq and counts its pending calls", async () => {
+      const thread = await seedThread(context.store);
+      const other = await seedThread(context.store);
+      expect(await context.store.readThreadActivity(thread.threadId)).toStrictEqual({
+        openStreams: [],
+        pendingToolCallCount: 0,
+      });
+
+      const streaming = streamRecord(thread.threadId, 4, {
+        status: "streaming",
+        lockId: "turn-1",
+        heartbeatAt: T0 + 5,
+      });
+      const pending = streamRecord(thread.threadId, 2, { status: "pending" });
+      await context.store.transaction(async (tx) => {
+        for (const stream of [
+          streaming,
+          pending,
+          streamRecord(thread.threadId, 1, { status: "finished" }),
+          streamRecord(thread.threadId, 3, { status: "aborted" }),
+          streamRecord(other.threadId, 1, { status: "streaming" }),
+        ]) {
+          await tx.insertStream(stream);
+        }
+        for (const [threadId, status] of [
+          [thread.threadId, "pending"],
+          [thread.threadId, "pending"],
+          [thread.threadId, "completed"],
+          [other.threadId, "pending"],
+        ] as const) {
+          await tx.insertToolCall(toolCallRecord(threadId, { status }));
+        }
+      });
+      expect(
+        await context.store.transaction((tx) => tx.readThreadActivity(thread.threadId)),
+      ).toStrictEqual({ openStreams: [pending, streaming], pendingToolCallCount: 2 });
+      // Pending calls count without open streams too.
+      expect(await context.store.readThreadActivity(other.threadId)).toMatchObject({
+        pendingToolCallCount: 1,
+      });
     });
 
     it("updateStream applies the patch and leaves the rest", async () => {

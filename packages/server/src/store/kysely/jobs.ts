@@ -2,10 +2,10 @@
 // written in the transaction of the state change that implies them). Leases: job-leases.ts.
 import { randomUUID } from "node:crypto";
 import type { JobRecord, JsonObject } from "../records.js";
-import type { JobLease, NewJob } from "../store.js";
+import type { JobKey, JobLease, NewJob } from "../store.js";
 import { decodeJson, encodeJson } from "./column-codecs.js";
 import type { JobsTable } from "./database.js";
-import { prepareQuery, prepareRowQuery } from "./prepared-query.js";
+import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import type { QueryContext } from "./query-context.js";
 
 export function jobFromRow(row: JobsTable): JobRecord {
@@ -76,12 +76,31 @@ export async function findJob(
   return row && jobFromRow(row);
 }
 
-const deleteJobByKey = prepareQuery((ctx, type: string, key: string) =>
-  ctx.db.deleteFrom("jobs").where("type", "=", type).where("key", "=", key),
+/** Deletes the jobs of `count` (type, key) pairs, given as type, key, type, key, … */
+const deleteJobsByKey = preparePerShape(
+  (count: number) => String(count),
+  (count) =>
+    prepareQuery(
+      (ctx, ...typesAndKeys: string[]) =>
+        ctx.db
+          .deleteFrom("jobs")
+          .where((eb) =>
+            eb.or(
+              Array.from({ length: count }, (_, index) =>
+                eb.and([
+                  eb("type", "=", typesAndKeys[2 * index] as string),
+                  eb("key", "=", typesAndKeys[2 * index + 1] as string),
+                ]),
+              ),
+            ),
+          ),
+      2 * count,
+    ),
 );
 
-export async function cancelJob(ctx: QueryContext, type: string, key: string): Promise<void> {
-  await deleteJobByKey(ctx, type, key);
+export async function cancelJobs(ctx: QueryContext, jobs: readonly JobKey[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await deleteJobsByKey(jobs.length)(ctx, ...jobs.flatMap(({ type, key }) => [type, key]));
 }
 
 /** Cancels every job of the thread, or only those of the given types (none when empty). */

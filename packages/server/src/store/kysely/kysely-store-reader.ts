@@ -17,6 +17,7 @@ import type {
   ListToolCallsQuery,
   QueuedMessageRecord,
   StoreReader,
+  ThreadActivity,
 } from "../store.js";
 import * as deltas from "./deltas.js";
 import * as jobs from "./jobs.js";
@@ -24,6 +25,7 @@ import * as messages from "./messages.js";
 import type { QueryContext } from "./query-context.js";
 import * as queuedMessages from "./queued-messages.js";
 import * as streams from "./streams.js";
+import * as threadActivity from "./thread-activity.js";
 import * as threads from "./threads.js";
 import * as toolCalls from "./tool-calls.js";
 import * as tools from "./tools.js";
@@ -96,6 +98,10 @@ export class KyselyStoreReader implements StoreReader {
 
   countPendingToolCalls(threadId: string): Promise<number> {
     return toolCalls.countPendingToolCalls(this.ctx, threadId);
+  }
+
+  readThreadActivity(threadId: string): Promise<ThreadActivity> {
+    return threadActivity.readThreadActivity(this.ctx, threadId);
   }
 
   listPendingSyncToolCalls(

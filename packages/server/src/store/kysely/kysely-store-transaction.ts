@@ -10,6 +10,7 @@ import type {
   ToolDefinitionRecord,
 } from "../records.js";
 import type {
+  JobKey,
   JobLease,
   NewJob,
   PendingToolCallExpectation,
@@ -120,8 +121,8 @@ export class KyselyStoreTransaction extends KyselyStoreReader implements StoreTr
     return jobLeases.completeJob(this.ctx, jobId, owner);
   }
 
-  cancelJob(type: string, key: string): Promise<void> {
-    return jobs.cancelJob(this.ctx, type, key);
+  cancelJobs(keys: readonly JobKey[]): Promise<void> {
+    return jobs.cancelJobs(this.ctx, keys);
   }
 
   cancelThreadJobs(threadId: string, types?: readonly string[]): Promise<void> {

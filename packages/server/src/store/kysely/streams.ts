@@ -9,7 +9,7 @@ import { type PatchColumns, patchToColumns } from "./patch-columns.js";
 import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
 import { insertUnique, type QueryContext } from "./query-context.js";
 
-function streamFromRow(row: StreamsTable): StreamRecord {
+export function streamFromRow(row: StreamsTable): StreamRecord {
   return {
     streamId: row.stream_id,
     threadId: row.thread_id,
