@@ -176,6 +176,28 @@ describe("starting a tool call's attempt (B6, X9)", () => {
       expect(dispatched[0]?.options).toEqual({ startRecorded: true });
     });
 
+    it("B6 ignores a call id its thread already recorded: the first call stays, started once", async () => {
+      const threadId = await record({ kind: "sync", inProcessRunnerId: "local:this-process" });
+      const thread = await store.getThread(threadId);
+      if (thread === undefined) throw new Error("the thread is gone");
+      const context = contextWith("local:this-process", "sync");
+      const again = await mutate(context, (tx, changes) =>
+        recordToolCall(context, tx, changes, thread, {
+          toolCallId: "call-1",
+          toolName: "lookup",
+          args: { q: 2 },
+          messageId: "m-2",
+        }),
+      );
+
+      expect(again).toBeUndefined();
+      expect(await store.getToolCall(threadId, "call-1")).toMatchObject({
+        args: { q: 1 },
+        messageId: "m-1",
+      });
+      expect(dispatched).toHaveLength(1);
+    });
+
     it("hands nothing over when the transaction rolls back", async () => {
       const threadId = await record({
         kind: "sync",

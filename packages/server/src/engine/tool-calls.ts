@@ -60,7 +60,6 @@ export async function recordToolCall(
   thread: ThreadRecord,
   call: { toolCallId: string; toolName: string; args: JsonValue; messageId: string },
 ): Promise<ToolCallRecord | undefined> {
-  if ((await tx.getToolCall(thread.threadId, call.toolCallId)) !== undefined) return undefined;
   const now = context.now();
   const policy = await context.getToolPolicy(call.toolName, tx);
   const kind = policy?.kind ?? "sync";
@@ -89,7 +88,7 @@ export async function recordToolCall(
     createdAt: now,
     updatedAt: now,
   };
-  await tx.insertToolCall(record);
+  if (!(await tx.insertToolCall(record))) return undefined;
   changes.emit(thread.threadId, {
     type: "tool_call",
     toolCall: record,

@@ -201,7 +201,7 @@ export interface StoreReader {
 /**
  * Reads and writes inside one transaction: all writes commit together or not at all. An update of
  * a missing row throws RecordNotFoundError; an insert of an existing key DuplicateRecordError
- * (errors.ts).
+ * (errors.ts), except `insertToolCall`, which answers whether it inserted.
  */
 export interface StoreTransaction extends StoreReader {
   /**
@@ -238,7 +238,11 @@ export interface StoreTransaction extends StoreReader {
   /** Deletes a stream and its deltas (B7 cleanup). */
   deleteStream(streamId: string): Promise<void>;
 
-  insertToolCall(call: ToolCallRecord): Promise<void>;
+  /**
+   * Inserts the call unless a call with its id is recorded in its thread (ids are unique per
+   * thread, B6); returns whether it inserted.
+   */
+  insertToolCall(call: ToolCallRecord): Promise<boolean>;
   /**
    * Applies the patch (and `updatedAt = now`) to a call only while it is pending in the expected
    * attempt and, when `expected.executionStates` is given, in one of those execution states;

@@ -76,7 +76,7 @@ export class KyselyStoreTransaction extends KyselyStoreReader implements StoreTr
     return streams.deleteStream(this.ctx, streamId);
   }
 
-  insertToolCall(call: ToolCallRecord): Promise<void> {
+  insertToolCall(call: ToolCallRecord): Promise<boolean> {
     return toolCalls.insertToolCall(this.ctx, call);
   }
 

@@ -8,7 +8,7 @@ import type { ToolCallsTable } from "./database.js";
 import { pastKey } from "./keyset.js";
 import { type PatchColumns, patchToColumns } from "./patch-columns.js";
 import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
-import { insertUnique, type QueryContext } from "./query-context.js";
+import type { QueryContext } from "./query-context.js";
 
 function toolCallFromRow(row: ToolCallsTable): ToolCallRecord {
   return {
@@ -205,14 +205,16 @@ export async function listPendingToolCalls(
   return rows.map(toolCallFromRow);
 }
 
-const insertToolCallRow = prepareRowQuery((ctx, row: ToolCallsTable) =>
-  ctx.db.insertInto("tool_calls").values(row),
+const insertNewToolCallRow = prepareRowQuery((ctx, row: ToolCallsTable) =>
+  ctx.db
+    .insertInto("tool_calls")
+    .values(row)
+    .onConflict((conflict) => conflict.columns(["thread_id", "tool_call_id"]).doNothing()),
 );
 
-export async function insertToolCall(ctx: QueryContext, call: ToolCallRecord): Promise<void> {
-  await insertUnique(ctx, "tool call", `${call.threadId}/${call.toolCallId}`, () =>
-    insertToolCallRow(ctx, toolCallToRow(call)),
-  );
+export async function insertToolCall(ctx: QueryContext, call: ToolCallRecord): Promise<boolean> {
+  const { numAffectedRows } = await insertNewToolCallRow(ctx, toolCallToRow(call));
+  return (numAffectedRows ?? 0n) > 0n;
 }
 
 const updateToolCallRow = prepareRowQuery(
