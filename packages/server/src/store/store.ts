@@ -70,7 +70,6 @@ export type ThreadPatch = Partial<
 export type StreamPatch = Partial<
   Pick<StreamRecord, "status" | "lockId" | "heartbeatAt" | "abortReason" | "endedAt">
 >;
-/** What `updatePendingToolCall` expects of a pending call before it changes it. */
 /** What a thread has under way: what its rules decide on besides the thread row. */
 export interface ThreadActivity {
   /** Its pending and streaming streams, by seq. */
@@ -81,6 +80,7 @@ export interface ThreadActivity {
 /** A job's identity: at most one job per (type, key). */
 export type JobKey = Pick<JobRecord, "type" | "key">;
 
+/** What `updatePendingToolCall` expects of a pending call before it changes it. */
 export interface PendingToolCallExpectation {
   attempt: number;
   /** The execution states the call may be in; any when undefined. */
