@@ -219,26 +219,22 @@ export function createToolReportSink(context: EngineContext): ToolReportSink {
             return;
           }
           case "callback_delivered": {
-            const thread = await tx.lockThread(outcome.threadId);
-            const current = await tx.getToolCall(outcome.threadId, outcome.toolCallId);
-            if (
-              thread === undefined ||
-              current?.status !== "pending" ||
-              current.attempt !== outcome.attempt
-            ) {
-              changes.afterCommit(() => ignoreStale(current));
-              return;
-            }
-            const updated = await tx.updateToolCall(
+            // X9 B16: like progress, the delivery changes how the call runs, never whether it is
+            // pending: a compare-and-set on the call, without the thread's lock.
+            const updated = await tx.updatePendingToolCall(
               outcome.threadId,
               outcome.toolCallId,
+              { attempt: outcome.attempt },
               { executionState: "awaiting_result", runnerId: outcome.runnerId },
               context.now(),
             );
-            changes.emit(outcome.threadId, {
-              type: "tool_call",
-              toolCall: updated,
-            });
+            if (updated === undefined) {
+              // The call as it is, for the log line of the stale report.
+              const current = await tx.getToolCall(outcome.threadId, outcome.toolCallId);
+              changes.afterCommit(() => ignoreStale(current));
+              return;
+            }
+            changes.emit(outcome.threadId, { type: "tool_call", toolCall: updated });
             return;
           }
         }

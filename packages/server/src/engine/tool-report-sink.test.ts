@@ -80,6 +80,41 @@ describe("tool report sink (B17)", () => {
     expect(await testStore.store.getToolCall(thread.threadId, "finished")).toEqual(finished);
   });
 
+  it("B16 X9 marks the current attempt's delivered callback awaiting its result, and ignores another attempt's", async () => {
+    const thread = threadRecord({ status: "awaiting_tool_results" });
+    const call = toolCallRecord(thread.threadId, {
+      toolCallId: "callback",
+      kind: "async",
+      attempt: 2,
+      executionState: "running",
+      runnerId: "runner-0",
+    });
+    await testStore.store.transaction(async (tx) => {
+      await tx.insertThread(thread);
+      await tx.insertToolCall(call);
+    });
+    const delivered = (attempt: number) =>
+      sink().onOutcome({
+        ...report,
+        attempt,
+        threadId: thread.threadId,
+        toolCallId: "callback",
+        type: "callback_delivered",
+      });
+
+    await delivered(1);
+    expect(staleLines()).toEqual(["callback"]);
+    expect(await testStore.store.getToolCall(thread.threadId, "callback")).toEqual(call);
+
+    await delivered(2);
+    expect(await testStore.store.getToolCall(thread.threadId, "callback")).toEqual({
+      ...call,
+      executionState: "awaiting_result",
+      runnerId: "runner-1",
+      updatedAt: T0,
+    });
+  });
+
   it("lets no late progress move an attempt back, and takes a running report's heartbeat", async () => {
     const thread = threadRecord({ status: "awaiting_tool_results" });
     const delivered = toolCallRecord(thread.threadId, {
