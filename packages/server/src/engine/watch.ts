@@ -4,7 +4,7 @@
 // but never loses it (DESIGN §4). A cursor older than what the store keeps (B7 deletes ended
 // streams after 5 min) gets a snapshot of the committed state first, so there is no resume window.
 import { isStreamOpen } from "@durable-agents/core";
-import type { ThreadEvent } from "../events/event-bus.js";
+import { EventInbox } from "../events/event-inbox.js";
 import type {
   DeltaRecord,
   MessageRecord,
@@ -57,37 +57,6 @@ function isNextAfter(position: DeltaPosition, cursor: DeltaPosition): boolean {
     return position.streamSeq === cursor.streamSeq + 1 && position.deltaSeq === 0;
   }
   return position.streamSeq === cursor.streamSeq && position.deltaSeq === cursor.deltaSeq + 1;
-}
-
-/** Buffers a thread's bus events from the moment of subscription. */
-class EventInbox {
-  private readonly events: ThreadEvent[] = [];
-  private notify: (() => void) | undefined;
-  readonly unsubscribe: () => void;
-
-  constructor(context: EngineContext, threadId: string) {
-    this.unsubscribe = context.bus.subscribe(threadId, (event) => {
-      this.events.push(event);
-      this.notify?.();
-    });
-  }
-
-  /** The next event, or undefined once `signal` aborts. */
-  async next(signal: AbortSignal): Promise<ThreadEvent | undefined> {
-    while (this.events.length === 0) {
-      if (signal.aborted) return undefined;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener("abort", done);
-          this.notify = undefined;
-          resolve();
-        };
-        this.notify = done;
-        signal.addEventListener("abort", done, { once: true });
-      });
-    }
-    return this.events.shift();
-  }
 }
 
 /**
@@ -316,7 +285,7 @@ export async function* streamUpdates(
     signal: AbortSignal;
   },
 ): AsyncGenerator<{ update: WatchUpdate; cursor: DeltaPosition }> {
-  const inbox = new EventInbox(context, request.threadId);
+  const inbox = new EventInbox(context.bus, request.threadId);
   try {
     const thread = await getThread(context, request.threadId, request.owner);
     const requested = request.after ?? {
@@ -366,7 +335,7 @@ export async function* watchThread(
     signal: AbortSignal;
   },
 ): AsyncGenerator<{ update: WatchUpdate; cursor: WatchCursor }> {
-  const inbox = new EventInbox(context, request.threadId);
+  const inbox = new EventInbox(context.bus, request.threadId);
   try {
     const thread = await getThread(context, request.threadId, request.owner);
     let threadVersion = request.after?.threadVersion ?? 0;
