@@ -10,10 +10,9 @@ import {
 } from "@durable-agents/core";
 import type { UIMessageChunk } from "ai";
 import type { DeltaRecord, StreamRecord } from "../store/records.js";
-import type { StoreTransaction } from "../store/store.js";
 import type { EngineContext, StreamingOptions } from "./context.js";
 import { throwOwnershipLost } from "./stream-ownership.js";
-import { type Changes, mutate } from "./unit-of-work.js";
+import { mutate } from "./unit-of-work.js";
 
 export interface DeltaWriter {
   /** Queues a chunk; it is written within `throttleMs`. */
@@ -33,18 +32,6 @@ export interface DeltaWriter {
   writeDrained(deltas: readonly DeltaRecord[]): Promise<void>;
   /** Cancels the planned write; queued chunks are dropped. */
   dispose(): void;
-}
-
-/** Appends a turn's delta rows in the transaction and tells watchers after its commit (X1). */
-export async function appendDeltas(
-  tx: StoreTransaction,
-  changes: Changes,
-  deltas: readonly DeltaRecord[],
-): Promise<void> {
-  for (const delta of deltas) {
-    await tx.appendDelta(delta);
-    changes.emit(delta.threadId, { type: "delta", delta });
-  }
 }
 
 export function createDeltaWriter(

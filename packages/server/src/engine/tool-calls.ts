@@ -320,11 +320,10 @@ async function writeOutcomeStream(
     lockId: null,
     heartbeatAt: null,
     abortReason: null,
-    deltaCount: 0,
+    deltaCount: 1,
     createdAt: now,
     endedAt: now,
   };
-  await tx.insertStream(stream);
   const delta = {
     threadId: thread.threadId,
     streamId: stream.streamId,
@@ -335,12 +334,9 @@ async function writeOutcomeStream(
     chunks: [chunk],
     createdAt: now,
   };
-  await tx.appendDelta(delta);
+  await tx.insertStream(stream, [delta]);
   changes.emit(thread.threadId, { type: "delta", delta });
-  changes.emit(thread.threadId, {
-    type: "stream_state",
-    stream: { ...stream, deltaCount: 1 },
-  });
+  changes.emit(thread.threadId, { type: "stream_state", stream });
   return planThread(thread, { seq: stream.seq });
 }
 

@@ -17,7 +17,6 @@ import type {
 } from "../store/records.js";
 import type { StoreTransaction } from "../store/store.js";
 import type { AgentDefinition, EngineContext } from "./context.js";
-import { appendDeltas } from "./delta-writer.js";
 import { appendUserMessages, takeQueuedMessages } from "./messages.js";
 import { applyToolOutcomes, awaitsToolOutcomes, finishedToolCalls } from "./model-messages.js";
 import {
@@ -80,17 +79,22 @@ async function saveTurnMessage(
   return saved;
 }
 
-/** Ends the turn's stream as finished (B7); the stream sweep deletes it later. */
+/**
+ * Ends the turn's stream as finished (B7), its last deltas placed by the same update (B5); the
+ * stream sweep deletes it later.
+ */
 async function finishStream(
   context: EngineContext,
   tx: StoreTransaction,
   changes: Changes,
   stream: StreamRecord,
+  lastDeltas: readonly DeltaRecord[],
 ): Promise<void> {
-  const finished = await tx.updateStream(stream.streamId, {
-    status: "finished",
-    endedAt: context.now(),
-  });
+  const finished = await tx.updateStream(
+    stream.streamId,
+    { status: "finished", endedAt: context.now() },
+    lastDeltas,
+  );
   changes.emit(stream.threadId, { type: "stream_state", stream: finished });
 }
 
@@ -127,8 +131,8 @@ export async function finalizeTurn(
       );
       return false;
     }
-    // Before the stream's end, so a watcher hears of every delta before the end that counts them.
-    await appendDeltas(tx, changes, turn.lastDeltas);
+    // Heard before the answer and the stream's end, which counts them; written with the end.
+    for (const delta of turn.lastDeltas) changes.emit(thread.threadId, { type: "delta", delta });
     // The turn runner finalizes only turns whose streamText called onFinish (B24).
     const usage = outcome.usage === undefined ? ZERO_USAGE : toUsage(outcome.usage);
     const message =
@@ -152,7 +156,7 @@ export async function finalizeTurn(
     let updated: ThreadRecord;
     if (end.kind === "complete") {
       updated = await writePlannedThread(context, tx, changes, ended);
-      await finishStream(context, tx, changes, stream);
+      await finishStream(context, tx, changes, stream, turn.lastDeltas);
       // X3 ENQUEUE: messages sent while the loop ran start the next loop once it completes.
       const queued = await takeQueuedMessages(tx, updated);
       if (queued.length > 0) {
@@ -170,7 +174,7 @@ export async function finalizeTurn(
     } else {
       // The turn's end and what follows it are one update of the thread, after the stream's end
       // (so watchers hear of it before the next stream).
-      await finishStream(context, tx, changes, stream);
+      await finishStream(context, tx, changes, stream, turn.lastDeltas);
       updated = continueNow
         ? (await continueThread(context, tx, changes, ended)).thread
         : await writePlannedThread(context, tx, changes, ended);

@@ -221,8 +221,21 @@ export interface StoreTransaction extends StoreReader {
   /** Replaces the message with the same id, keeping its position; appends it if new (B7). */
   saveMessage(message: Omit<MessageRecord, "position">): Promise<MessageRecord>;
 
-  insertStream(stream: StreamRecord): Promise<void>;
-  updateStream(streamId: string, patch: StreamPatch): Promise<StreamRecord>;
+  /**
+   * Inserts the stream with its first deltas, if any (a tool outcome's finished stream, B15):
+   * numbered from 0 in its seq, as many as its deltaCount (else DeltaSequenceError).
+   */
+  insertStream(stream: StreamRecord, firstDeltas?: readonly DeltaRecord[]): Promise<void>;
+  /**
+   * Applies the patch; returns the new row. `appended` deltas, consecutive, are placed in the same
+   * update as `appendDelta` places one (a compare-and-set on the stream's seq and deltaCount, else
+   * DeltaSequenceError): a turn's last deltas go in with its stream's end (B5, B7).
+   */
+  updateStream(
+    streamId: string,
+    patch: StreamPatch,
+    appended?: readonly DeltaRecord[],
+  ): Promise<StreamRecord>;
   /**
    * Appends a delta; its deltaSeq must equal the stream's deltaCount, which it increments, and its
    * streamSeq the stream's seq (else DeltaSequenceError; RecordNotFoundError without the stream).

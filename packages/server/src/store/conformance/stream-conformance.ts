@@ -189,6 +189,66 @@ export function describeStreamConformance(context: ConformanceContext): void {
       expect(await context.store.listDeltas(thread.threadId, { limit: 100 })).toStrictEqual(deltas);
     });
 
+    it("inserts a stream with its first deltas, counted (B15), and refuses misplaced ones", async () => {
+      const thread = await seedThread(context.store);
+      const outcome = streamRecord(thread.threadId, 1, { status: "finished", endedAt: T0 });
+      const first = [deltaRecord(outcome, 0)];
+      await context.store.transaction((tx) =>
+        tx.insertStream({ ...outcome, deltaCount: 1 }, first),
+      );
+      expect((await context.store.getStream(outcome.streamId))?.deltaCount).toBe(1);
+      expect(await context.store.listDeltas(thread.threadId, { limit: 100 })).toStrictEqual(first);
+
+      const next = streamRecord(thread.threadId, 2);
+      const misplaced = [
+        { stream: { ...next, deltaCount: 1 }, deltas: [deltaRecord(next, 1)] },
+        { stream: { ...next, deltaCount: 1 }, deltas: [deltaRecord(next, 0, { streamSeq: 3 })] },
+        { stream: { ...next, deltaCount: 2 }, deltas: [deltaRecord(next, 0)] },
+        {
+          stream: { ...next, deltaCount: 2 },
+          deltas: [deltaRecord(next, 0), deltaRecord(next, 2)],
+        },
+      ];
+      for (const { stream, deltas } of misplaced) {
+        const error = await rejectionOf(
+          context.store.transaction((tx) => tx.insertStream(stream, deltas)),
+        );
+        expect(isDeltaSequenceError(error)).toBe(true);
+      }
+      expect(await context.store.getStream(next.streamId)).toBeUndefined();
+      expect(await context.store.listDeltas(thread.threadId, { limit: 100 })).toStrictEqual(first);
+    });
+
+    it("places a stream's last deltas in the update that ends it (B5 B7), or refuses them", async () => {
+      const thread = await seedThread(context.store);
+      const { stream, deltas } = await seedStream(context.store, thread.threadId, 1, 1);
+      const end: StreamPatch = { status: "finished", endedAt: T0 + 5 };
+      const stale = await rejectionOf(
+        context.store.transaction((tx) =>
+          tx.updateStream(stream.streamId, end, [deltaRecord(stream, 0)]),
+        ),
+      );
+      expect(isDeltaSequenceError(stale)).toBe(true);
+      expect(stale).toMatchObject({ expectedStreamSeq: 1, expectedDeltaSeq: 1 });
+      expect(await context.store.getStream(stream.streamId)).toStrictEqual(stream);
+
+      const last = [deltaRecord(stream, 1), deltaRecord(stream, 2)];
+      const ended = await context.store.transaction((tx) =>
+        tx.updateStream(stream.streamId, end, last),
+      );
+      expect(ended).toStrictEqual({ ...stream, ...end, deltaCount: 3 });
+      expect(await context.store.getStream(stream.streamId)).toStrictEqual(ended);
+      expect(await context.store.listDeltas(thread.threadId, { limit: 100 })).toStrictEqual([
+        ...deltas,
+        ...last,
+      ]);
+      const missing = deltaRecord(streamRecord(thread.threadId, 2), 0);
+      const error = await rejectionOf(
+        context.store.transaction((tx) => tx.updateStream(missing.streamId, end, [missing])),
+      );
+      expect(isRecordNotFoundError(error)).toBe(true);
+    });
+
     it("refuses a delta of an unknown stream, or of another thread's stream, with RecordNotFoundError", async () => {
       const thread = await seedThread(context.store);
       const other = await seedThread(context.store);

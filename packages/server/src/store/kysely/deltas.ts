@@ -106,6 +106,34 @@ const insertDeltaRow = prepareRowQuery((ctx, row: DeltasTable) =>
   ctx.db.insertInto("deltas").values(row),
 );
 
+/**
+ * Checks that `deltas` are the stream's next ones from `start` on, one after another
+ * (DeltaSequenceError): a stream written with its deltas places them all at once.
+ */
+export function assertDeltasFrom(
+  stream: { streamId: string; threadId: string },
+  start: { streamSeq: number; deltaSeq: number },
+  deltas: readonly DeltaRecord[],
+): void {
+  deltas.forEach((delta, index) => {
+    const expected = { streamSeq: start.streamSeq, deltaSeq: start.deltaSeq + index };
+    const misplaced =
+      delta.streamId !== stream.streamId ||
+      delta.threadId !== stream.threadId ||
+      delta.streamSeq !== expected.streamSeq ||
+      delta.deltaSeq !== expected.deltaSeq;
+    if (misplaced) throw new DeltaSequenceError(stream.streamId, delta, expected);
+  });
+}
+
+/** Inserts delta rows whose stream's deltaCount was already advanced past them. */
+export async function insertDeltas(
+  ctx: QueryContext,
+  deltas: readonly DeltaRecord[],
+): Promise<void> {
+  for (const delta of deltas) await insertDelta(ctx, delta);
+}
+
 async function insertDelta(ctx: QueryContext, delta: DeltaRecord): Promise<void> {
   await insertDeltaRow(ctx, {
     stream_id: delta.streamId,
@@ -136,7 +164,7 @@ async function ownsStream(ctx: QueryContext, delta: DeltaRecord, lockId: string)
   );
 }
 
-async function throwWhyNotAppended(ctx: QueryContext, delta: DeltaRecord): Promise<never> {
+export async function throwWhyNotAppended(ctx: QueryContext, delta: DeltaRecord): Promise<never> {
   const stream = await ctx.db
     .selectFrom("streams")
     .select(["seq", "delta_count"])

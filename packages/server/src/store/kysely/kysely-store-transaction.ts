@@ -56,12 +56,16 @@ export class KyselyStoreTransaction extends KyselyStoreReader implements StoreTr
     return messages.saveMessage(this.ctx, message);
   }
 
-  insertStream(stream: StreamRecord): Promise<void> {
-    return streams.insertStream(this.ctx, stream);
+  insertStream(stream: StreamRecord, firstDeltas: readonly DeltaRecord[] = []): Promise<void> {
+    return streams.insertStream(this.ctx, stream, firstDeltas);
   }
 
-  updateStream(streamId: string, patch: StreamPatch): Promise<StreamRecord> {
-    return streams.updateStream(this.ctx, streamId, patch);
+  updateStream(
+    streamId: string,
+    patch: StreamPatch,
+    appended: readonly DeltaRecord[] = [],
+  ): Promise<StreamRecord> {
+    return streams.updateStream(this.ctx, streamId, patch, appended);
   }
 
   appendDelta(delta: DeltaRecord): Promise<void> {

@@ -1,9 +1,10 @@
 // Queries of the streams table: a turn's output (B3) or a tool outcome's one-delta stream (B15).
 import type { Updateable } from "kysely";
-import { RecordNotFoundError } from "../errors.js";
-import type { StreamRecord } from "../records.js";
+import { DeltaSequenceError, RecordNotFoundError } from "../errors.js";
+import type { DeltaRecord, StreamRecord } from "../records.js";
 import type { StreamPatch } from "../store.js";
 import type { StreamsTable } from "./database.js";
+import { assertDeltasFrom, insertDeltas, throwWhyNotAppended } from "./deltas.js";
 import { pastKey } from "./keyset.js";
 import { type PatchColumns, patchToColumns } from "./patch-columns.js";
 import { preparePerShape, prepareQuery, prepareRowQuery } from "./prepared-query.js";
@@ -117,10 +118,25 @@ const insertStreamRow = prepareRowQuery((ctx, row: StreamsTable) =>
   ctx.db.insertInto("streams").values(row),
 );
 
-export async function insertStream(ctx: QueryContext, stream: StreamRecord): Promise<void> {
+export async function insertStream(
+  ctx: QueryContext,
+  stream: StreamRecord,
+  firstDeltas: readonly DeltaRecord[],
+): Promise<void> {
+  if (firstDeltas.length > 0) {
+    assertDeltasFrom(stream, { streamSeq: stream.seq, deltaSeq: 0 }, firstDeltas);
+    if (stream.deltaCount !== firstDeltas.length) {
+      throw new DeltaSequenceError(
+        stream.streamId,
+        { streamSeq: stream.seq, deltaSeq: stream.deltaCount },
+        { streamSeq: stream.seq, deltaSeq: firstDeltas.length },
+      );
+    }
+  }
   await insertUnique(ctx, "stream", stream.streamId, () =>
     insertStreamRow(ctx, streamToRow(stream)),
   );
+  await insertDeltas(ctx, firstDeltas);
 }
 
 const updateStreamRow = prepareRowQuery(
@@ -128,12 +144,51 @@ const updateStreamRow = prepareRowQuery(
     ctx.db.updateTable("streams").set(changes).where("stream_id", "=", streamId).returningAll(),
 );
 
+/** The update of a stream that also places its next deltas: a compare-and-set on their count. */
+const updateStreamRowPlacing = prepareRowQuery(
+  (
+    ctx,
+    changes: Updateable<StreamsTable>,
+    streamId: string,
+    threadId: string,
+    streamSeq: number,
+    deltaCount: number,
+  ) =>
+    ctx.db
+      .updateTable("streams")
+      .set(changes)
+      .where("stream_id", "=", streamId)
+      .where("thread_id", "=", threadId)
+      .where("seq", "=", streamSeq)
+      .where("delta_count", "=", deltaCount)
+      .returningAll(),
+);
+
 export async function updateStream(
   ctx: QueryContext,
   streamId: string,
   patch: StreamPatch,
+  appended: readonly DeltaRecord[],
 ): Promise<StreamRecord> {
   const changes = patchToColumns(patch, streamPatchColumns, ctx.dialect);
+  const [first] = appended;
+  if (first !== undefined) {
+    assertDeltasFrom({ streamId, threadId: first.threadId }, first, appended);
+    const placing = { ...changes, delta_count: first.deltaSeq + appended.length };
+    const [row] = (
+      await updateStreamRowPlacing(
+        ctx,
+        placing,
+        streamId,
+        first.threadId,
+        first.streamSeq,
+        first.deltaSeq,
+      )
+    ).rows;
+    if (row === undefined) return throwWhyNotAppended(ctx, first);
+    await insertDeltas(ctx, appended);
+    return streamFromRow(row);
+  }
   // An empty patch still has to prove the stream exists, and SQL has no empty SET.
   if (Object.keys(changes).length === 0) {
     const stream = await getStream(ctx, streamId);
