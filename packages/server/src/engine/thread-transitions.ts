@@ -381,11 +381,18 @@ function runAfterCommit(context: EngineContext, changes: Changes, stream: Stream
   const trace = context.tracing.active();
   const scheduledAt = context.now();
   changes.beforeCommit(async (tx) => {
-    const thread = await tx.getThread(stream.threadId);
-    const agent = thread === undefined ? undefined : context.getAgent(thread.agent);
+    // Every write of a thread announces the row it wrote (updateThread), so the last one is the
+    // thread as it commits, without reading it again.
+    const thread = changes.writtenThread(stream.threadId);
+    if (thread === undefined) {
+      throw new Error(
+        `the transaction that started stream ${stream.streamId} did not write its thread`,
+      );
+    }
+    const agent = context.getAgent(thread.agent);
     // The rest of the transaction moved the thread on; whatever did ended the stream too, and
     // the slot goes back.
-    if (thread?.activeStreamId !== stream.streamId || agent === undefined) return;
+    if (thread.activeStreamId !== stream.streamId || agent === undefined) return;
     const turn = {
       thread,
       stream,

@@ -27,6 +27,19 @@ describe("Changes", () => {
     expect(heard.map((event) => event.type)).toEqual(["message", "thread"]);
     expect(heard[1]).toMatchObject({ thread: { version: 2, status: "streaming" } });
   });
+
+  it("knows each thread as the transaction last wrote it, and none it did not write", () => {
+    const thread = threadRecord({ threadId: "t1" });
+    const changes = new Changes();
+    changes.emit("t1", { type: "thread", thread: { ...thread, version: 1 } });
+    changes.emit("t1", { type: "message", message: { ...messageRecord("t1"), position: 0 } });
+    changes.emit("t1", { type: "thread", thread: { ...thread, version: 2 } });
+    changes.emit("t2", { type: "message", message: { ...messageRecord("t2"), position: 0 } });
+
+    expect(changes.writtenThread("t1")).toStrictEqual({ ...thread, version: 2 });
+    expect(changes.writtenThread("t2")).toBeUndefined();
+    expect(changes.writtenThread("t3")).toBeUndefined();
+  });
 });
 
 describe("jobs a transaction schedules", () => {

@@ -4,7 +4,7 @@
 // rolled back. A job due now is leased to this process as it is inserted when its scheduler has a
 // free slot, so it runs as soon as the transaction commits, without a claim of its own.
 import type { ThreadEvent } from "../events/event-bus.js";
-import type { JobRecord } from "../store/records.js";
+import type { JobRecord, ThreadRecord } from "../store/records.js";
 import type { NewJob, StoreTransaction } from "../store/store.js";
 import type { EngineContext } from "./context.js";
 
@@ -36,6 +36,12 @@ export class Changes {
       if (earlier !== -1) events.splice(earlier, 1);
     }
     events.push(event);
+  }
+
+  /** The thread as this transaction last wrote it (its `thread` event), if it wrote it. */
+  writtenThread(threadId: string): ThreadRecord | undefined {
+    const event = this.eventsByThread.get(threadId)?.find((queued) => queued.type === "thread");
+    return event?.type === "thread" ? event.thread : undefined;
   }
 
   /**
