@@ -86,7 +86,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   });
   pool.on("error", () => {});
   const db = new Kysely<Database>({
-    dialect: new ReconnectingPostgresDialect({ pool }, connectionRetry),
+    dialect: new ReconnectingPostgresDialect(pool, connectionRetry),
   });
   // The scaled deployment: several replicas share the database (DESIGN §2).
   return new KyselyStore({
