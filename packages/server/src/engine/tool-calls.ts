@@ -247,17 +247,16 @@ export async function finishToolCall(
 ): Promise<{ applied: boolean; toolCall: ToolCallRecord }> {
   const thread = await tx.lockThread(threadId);
   if (thread === undefined) throw new ThreadNotFoundError(threadId);
-  const call = await tx.getToolCall(threadId, toolCallId);
-  if (call === undefined) throw new ToolCallNotFoundError(threadId, toolCallId);
-  if (call.status !== "pending" || (attempt !== undefined && call.attempt !== attempt))
-    return { applied: false, toolCall: call };
   // X9: the outcome names the runner that ran the attempt. Progress reports travel apart from
   // outcomes (core NATS vs JetStream), so a "claimed" report may come after the outcome (and is
   // then ignored, the call being finished) or never: without this the call would stay runnerless.
   const ranBy = end.runnerId === undefined || end.runnerId === "" ? {} : { runnerId: end.runnerId };
-  const finished = await tx.updateToolCall(
+  // Under the thread's lock nothing else finishes, cancels or requeues the call: finishing it
+  // only while it is pending in the attempt is the check and the write in one statement.
+  const finished = await tx.updatePendingToolCall(
     threadId,
     toolCallId,
+    { attempt },
     end.type === "result"
       ? {
           status: "completed",
@@ -275,9 +274,14 @@ export async function finishToolCall(
         },
     context.now(),
   );
+  if (finished === undefined) {
+    const call = await tx.getToolCall(threadId, toolCallId);
+    if (call === undefined) throw new ToolCallNotFoundError(threadId, toolCallId);
+    return { applied: false, toolCall: call };
+  }
   await tx.cancelJobs([
     { type: JOB.toolDeadline, key: toolCallKey(threadId, toolCallId) },
-    { type: JOB.dispatchTool, key: dispatchKey(threadId, toolCallId, call.attempt + 1) },
+    { type: JOB.dispatchTool, key: dispatchKey(threadId, toolCallId, finished.attempt + 1) },
   ]);
   const withOutcome = await writeOutcomeStream(context, tx, changes, thread, finished);
   changes.emit(threadId, {

@@ -82,7 +82,8 @@ export type JobKey = Pick<JobRecord, "type" | "key">;
 
 /** What `updatePendingToolCall` expects of a pending call before it changes it. */
 export interface PendingToolCallExpectation {
-  attempt: number;
+  /** The attempt the call must be in; any when undefined. */
+  attempt?: number;
   /** The execution states the call may be in; any when undefined. */
   executionStates?: readonly ToolExecutionState[];
 }
@@ -257,13 +258,13 @@ export interface StoreTransaction extends StoreReader {
    */
   insertToolCall(call: ToolCallRecord): Promise<boolean>;
   /**
-   * Applies the patch (and `updatedAt = now`) to a call only while it is pending in the expected
-   * attempt and, when `expected.executionStates` is given, in one of those execution states;
-   * returns the new row, or undefined when the call is not so or does not exist. One
-   * compare-and-set, so a change of how a call runs (its hand-off, a runner's progress, X9) need
-   * not lock the thread: a concurrent writer that finishes, cancels or requeues the call commits
-   * first or makes this update match nothing (PostgreSQL re-checks the conditions on the row it
-   * waited for).
+   * Applies the patch (and `updatedAt = now`) to a call only while it is pending and, when
+   * `expected` names them, in that attempt and one of those execution states; returns the new row,
+   * or undefined when the call is not so or does not exist. One compare-and-set, so a change of how
+   * a call runs (its hand-off, a runner's progress, X9) need not lock the thread: a concurrent
+   * writer that finishes, cancels or requeues the call commits first or makes this update match
+   * nothing (PostgreSQL re-checks the conditions on the row it waited for). A writer that holds the
+   * thread's lock finishes a call with it too, without reading it first.
    */
   updatePendingToolCall(
     threadId: string,

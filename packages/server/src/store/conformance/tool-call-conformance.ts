@@ -180,6 +180,26 @@ export function describeToolCallConformance(context: ConformanceContext): void {
       });
     });
 
+    it("updatePendingToolCall without an attempt finishes a pending call in any attempt, once", async () => {
+      const thread = await seedThread(context.store);
+      const call = await seedToolCall(context.store, thread.threadId, { attempt: 3 });
+      const finish: ToolCallPatch = {
+        status: "completed",
+        result: { ok: true },
+        executionState: "done",
+      };
+      const finishing = () =>
+        context.store.transaction((tx) =>
+          tx.updatePendingToolCall(thread.threadId, call.toolCallId, {}, finish, T0 + 50),
+        );
+      const finished = await finishing();
+      expect(finished).toStrictEqual({ ...call, ...finish, updatedAt: T0 + 50 });
+      expect(await finishing()).toBeUndefined();
+      expect(await context.store.getToolCall(thread.threadId, call.toolCallId)).toStrictEqual(
+        finished,
+      );
+    });
+
     it("updatePendingToolCall leaves a call that is no longer pending as it is", async () => {
       const thread = await seedThread(context.store);
       const finished = await seedToolCall(context.store, thread.threadId, {

@@ -227,34 +227,51 @@ const updateToolCallRow = prepareRowQuery(
       .returningAll(),
 );
 
+/** The update of a call while it is pending (and in one of `executionStates`, if given). */
+function pendingCallUpdate(
+  ctx: QueryContext,
+  changes: Updateable<ToolCallsTable>,
+  threadId: string,
+  toolCallId: string,
+  executionStates: readonly ToolExecutionState[] | undefined,
+) {
+  const update = ctx.db
+    .updateTable("tool_calls")
+    .set(changes)
+    .where("thread_id", "=", threadId)
+    .where("tool_call_id", "=", toolCallId)
+    .where("status", "=", "pending");
+  return executionStates === undefined
+    ? update
+    : update.where("execution_state", "in", executionStates);
+}
+
 /**
- * The compare-and-set behind `updatePendingToolCall`: the expected execution states are part of
- * the statement's shape (constants), the row and the other conditions its parameters.
+ * The compare-and-set behind `updatePendingToolCall`, in any attempt or in the one given: the
+ * expected execution states are part of the statement's shape (constants), the row and the other
+ * conditions its parameters.
  */
-const updatePendingToolCallRow = preparePerShape(
-  (executionStates: readonly ToolExecutionState[] | undefined) => executionStates?.join() ?? "",
-  (executionStates) =>
-    prepareRowQuery(
-      (
-        ctx,
-        changes: Updateable<ToolCallsTable>,
-        threadId: string,
-        toolCallId: string,
-        attempt: number,
-      ) => {
-        let update = ctx.db
-          .updateTable("tool_calls")
-          .set(changes)
-          .where("thread_id", "=", threadId)
-          .where("tool_call_id", "=", toolCallId)
-          .where("status", "=", "pending")
-          .where("attempt", "=", attempt);
-        if (executionStates !== undefined) {
-          update = update.where("execution_state", "in", executionStates);
-        }
-        return update.returningAll();
-      },
-    ),
+const executionStatesKey = (states: readonly ToolExecutionState[] | undefined) =>
+  states?.join() ?? "";
+const updatePendingToolCallRow = preparePerShape(executionStatesKey, (executionStates) =>
+  prepareRowQuery(
+    (ctx, changes: Updateable<ToolCallsTable>, threadId: string, toolCallId: string) =>
+      pendingCallUpdate(ctx, changes, threadId, toolCallId, executionStates).returningAll(),
+  ),
+);
+const updatePendingAttemptRow = preparePerShape(executionStatesKey, (executionStates) =>
+  prepareRowQuery(
+    (
+      ctx,
+      changes: Updateable<ToolCallsTable>,
+      threadId: string,
+      toolCallId: string,
+      attempt: number,
+    ) =>
+      pendingCallUpdate(ctx, changes, threadId, toolCallId, executionStates)
+        .where("attempt", "=", attempt)
+        .returningAll(),
+  ),
 );
 
 export async function updatePendingToolCall(
@@ -266,8 +283,12 @@ export async function updatePendingToolCall(
   now: number,
 ): Promise<ToolCallRecord | undefined> {
   const changes = { ...patchToColumns(patch, toolCallPatchColumns, ctx.dialect), updated_at: now };
-  const update = updatePendingToolCallRow(expected.executionStates);
-  const [row] = (await update(ctx, changes, threadId, toolCallId, expected.attempt)).rows;
+  const { attempt, executionStates } = expected;
+  const { rows } =
+    attempt === undefined
+      ? await updatePendingToolCallRow(executionStates)(ctx, changes, threadId, toolCallId)
+      : await updatePendingAttemptRow(executionStates)(ctx, changes, threadId, toolCallId, attempt);
+  const [row] = rows;
   return row === undefined ? undefined : toolCallFromRow(row);
 }
 
