@@ -36,6 +36,8 @@ export interface FinishedTurn {
   stream: StreamRecord;
   lockId: string;
   agent: AgentDefinition;
+  /** The thread's messages the turn started from (TakenTurn.messages). */
+  messages: readonly MessageRecord[];
   outcome: TurnOutcome;
 }
 
@@ -51,7 +53,10 @@ async function saveTurnMessage(
   message: UIMessage,
   usage: Usage | null,
 ): Promise<MessageRecord> {
-  const existing = await tx.getMessage(turn.thread.threadId, message.id);
+  // The AI SDK gives the answer a new id unless it continues the turn's last assistant message:
+  // a new id is stored nowhere yet, and needs no read.
+  const continued = turn.messages.some((started) => started.messageId === message.id);
+  const existing = continued ? await tx.getMessage(turn.thread.threadId, message.id) : undefined;
   const draft: MessageRecord = {
     threadId: turn.thread.threadId,
     messageId: message.id,

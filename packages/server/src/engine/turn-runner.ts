@@ -25,7 +25,7 @@ import { heartbeatDelayMs } from "./stream-timings.js";
 import { abortStreams, newTurnLockId, toStreamSnapshot } from "./thread-transitions.js";
 import { recordToolCall } from "./tool-calls.js";
 import { failOrRetryTurn } from "./turn-errors.js";
-import { finalizeTurn, saveStoppedTurn } from "./turn-finalizer.js";
+import { type FinishedTurn, finalizeTurn, saveStoppedTurn } from "./turn-finalizer.js";
 import { type Changes, mutate } from "./unit-of-work.js";
 
 /** What the turn saw while it streamed, for finalize (B7) and the retry decision (B9). */
@@ -219,6 +219,7 @@ async function runTakenTurn(
   const loseStream = (error: unknown) => {
     if (!abort.signal.aborted) abort.abort(error);
   };
+  const finished: FinishedTurn = { thread, stream, lockId, agent, messages, outcome };
   const writer = createDeltaWriter(context, stream, lockId, agent.streaming, loseStream);
   const heartbeat = startHeartbeat(context, stream, lockId, loseStream);
 
@@ -273,27 +274,22 @@ async function runTakenTurn(
     if (outcome.error === undefined && !abort.signal.aborted) {
       // The last deltas commit with the answer (B5, B7): one transaction less per turn.
       const lastDeltas = await writer.drain();
-      const finalized = await finalizeTurn(context, {
-        thread,
-        stream,
-        lockId,
-        agent,
-        outcome,
-        lastDeltas,
-      }).catch(async (error: unknown) => {
-        // The failed turn keeps what it streamed (B5, B9): the deltas go in without the answer.
-        await writer
-          .writeDrained(lastDeltas)
-          .catch((writeError: unknown) =>
-            log.warn({ err: writeError }, "writing the failed turn's deltas failed"),
-          );
-        throw error;
-      });
+      const finalized = await finalizeTurn(context, { ...finished, lastDeltas }).catch(
+        async (error: unknown) => {
+          // The failed turn keeps what it streamed (B5, B9): the deltas go in without the answer.
+          await writer
+            .writeDrained(lastDeltas)
+            .catch((writeError: unknown) =>
+              log.warn({ err: writeError }, "writing the failed turn's deltas failed"),
+            );
+          throw error;
+        },
+      );
       // A StopThread (or X3 INTERRUPT) that committed between the stream's end and this finalize
       // made it stale (B8); the answer is still kept and an interrupting message still runs.
       if (!finalized) {
-        await saveStoppedTurn(context, { thread, stream, lockId, agent, outcome }).catch(
-          (error: unknown) => log.error({ err: error }, "saving the stopped turn failed"),
+        await saveStoppedTurn(context, finished).catch((error: unknown) =>
+          log.error({ err: error }, "saving the stopped turn failed"),
         );
         return "superseded";
       }
@@ -330,14 +326,14 @@ async function runTakenTurn(
 
   if (abort.signal.aborted || isStreamOwnershipLostError(outcome.error)) {
     // StopThread keeps what was streamed as a partial assistant message (X2).
-    await saveStoppedTurn(context, { thread, stream, lockId, agent, outcome }).catch(
-      (error: unknown) => log.error({ err: error }, "saving the stopped turn failed"),
+    await saveStoppedTurn(context, finished).catch((error: unknown) =>
+      log.error({ err: error }, "saving the stopped turn failed"),
     );
     return "stopped";
   }
   span.fail(outcome.error);
   try {
-    const decision = await failOrRetryTurn(context, { thread, stream, lockId, agent, outcome });
+    const decision = await failOrRetryTurn(context, finished);
     return decision === "retry" ? "retrying" : decision === "fail" ? "failed" : "superseded";
   } catch (error: unknown) {
     log.error({ err: error }, "handling the turn error failed");
