@@ -246,19 +246,21 @@ function pendingCallUpdate(
     : update.where("execution_state", "in", executionStates);
 }
 
+const executionStatesKey = (states: readonly ToolExecutionState[] | undefined) =>
+  states?.join() ?? "";
+
 /**
  * The compare-and-set behind `updatePendingToolCall`, in any attempt or in the one given: the
  * expected execution states are part of the statement's shape (constants), the row and the other
  * conditions its parameters.
  */
-const executionStatesKey = (states: readonly ToolExecutionState[] | undefined) =>
-  states?.join() ?? "";
 const updatePendingToolCallRow = preparePerShape(executionStatesKey, (executionStates) =>
   prepareRowQuery(
     (ctx, changes: Updateable<ToolCallsTable>, threadId: string, toolCallId: string) =>
       pendingCallUpdate(ctx, changes, threadId, toolCallId, executionStates).returningAll(),
   ),
 );
+
 const updatePendingAttemptRow = preparePerShape(executionStatesKey, (executionStates) =>
   prepareRowQuery(
     (
