@@ -65,15 +65,16 @@ async function storeLosingFirstOutcome(): Promise<{ store: Store; lost: Promise<
   const wrapTransaction = (tx: Transaction): Transaction =>
     new Proxy(tx, {
       get(target, property) {
-        if (property !== "updateToolCall") return forward(target, property);
-        const update: Transaction["updateToolCall"] = async (...args) => {
-          const [, , patch] = args;
+        // A call's outcome is recorded by this compare-and-set (finishToolCall).
+        if (property !== "updatePendingToolCall") return forward(target, property);
+        const update: Transaction["updatePendingToolCall"] = async (...args) => {
+          const [, , , patch] = args;
           if (armed && patch.status === "completed") {
             armed = false;
             lost.open();
             throw new Error("injected: the database went away");
           }
-          return target.updateToolCall(...args);
+          return target.updatePendingToolCall(...args);
         };
         return update;
       },

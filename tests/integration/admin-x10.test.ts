@@ -106,14 +106,15 @@ function createOutcomeLoss(): { wrap(store: Store): Store; lost: Promise<void> }
   const wrapTransaction = (tx: Transaction): Transaction =>
     new Proxy(tx, {
       get(target, property) {
-        if (property !== "updateToolCall") return forward(target, property);
-        const update: Transaction["updateToolCall"] = async (...args) => {
-          if (armed && args[2].status === "completed") {
+        // A call's outcome is recorded by this compare-and-set (finishToolCall).
+        if (property !== "updatePendingToolCall") return forward(target, property);
+        const update: Transaction["updatePendingToolCall"] = async (...args) => {
+          if (armed && args[3].status === "completed") {
             armed = false;
             lost.open();
             throw new Error("injected: the database went away");
           }
-          return target.updateToolCall(...args);
+          return target.updatePendingToolCall(...args);
         };
         return update;
       },
