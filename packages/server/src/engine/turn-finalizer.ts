@@ -77,7 +77,7 @@ async function saveTurnMessage(
     ? applyToolOutcomes([draft], await finishedToolCalls(tx, turn.thread.threadId))
     : [];
   const record = withOutcomes ?? draft;
-  // The thread is locked: a message not there at the read is not there now.
+  // The thread is locked: a message not there at the read (or new, unread) is not there now.
   const saved =
     existing === undefined ? await tx.appendMessage(record) : await tx.saveMessage(record);
   changes.emit(turn.thread.threadId, { type: "message", message: saved });

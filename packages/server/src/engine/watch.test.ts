@@ -144,7 +144,7 @@ describe("live watcher (X1)", () => {
 
   async function writeDelta(stream: StreamRecord, deltaSeq: number): Promise<ThreadEvent> {
     const delta = deltaRecord(stream, deltaSeq);
-    await store.transaction((tx) => tx.appendDelta(delta));
+    await store.transaction((tx) => tx.updateStream(stream.streamId, {}, [delta]));
     return { type: "delta", delta };
   }
 
@@ -159,10 +159,7 @@ describe("live watcher (X1)", () => {
   async function writeOutcomeStream(seq: number): Promise<ThreadEvent[]> {
     const stream = streamRecord(thread.threadId, seq, { kind: "tool_outcome", status: "finished" });
     const delta = deltaRecord(stream, 0);
-    await store.transaction(async (tx) => {
-      await tx.insertStream(stream);
-      await tx.appendDelta(delta);
-    });
+    await store.transaction((tx) => tx.insertStream({ ...stream, deltaCount: 1 }, [delta]));
     return [
       { type: "delta", delta },
       { type: "stream_state", stream: { ...stream, deltaCount: 1 } },

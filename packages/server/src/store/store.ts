@@ -228,9 +228,12 @@ export interface StoreTransaction extends StoreReader {
    */
   insertStream(stream: StreamRecord, firstDeltas?: readonly DeltaRecord[]): Promise<void>;
   /**
-   * Applies the patch; returns the new row. `appended` deltas, consecutive, are placed in the same
-   * update as `appendDelta` places one (a compare-and-set on the stream's seq and deltaCount, else
-   * DeltaSequenceError): a turn's last deltas go in with its stream's end (B5, B7).
+   * Applies the patch; returns the new row. `appended` deltas, consecutive, go in with it: the
+   * first one's deltaSeq must equal the stream's deltaCount, which they advance, and its streamSeq
+   * the stream's seq (else DeltaSequenceError; RecordNotFoundError without the stream). That check
+   * is a compare-and-set in the update, so of two writers racing for a position only one places
+   * its delta: a cursor (streamSeq, deltaSeq) never names a gap or two deltas. A turn's last
+   * deltas go in with its stream's end (B5, B7); an empty patch only appends.
    */
   updateStream(
     streamId: string,
@@ -238,15 +241,10 @@ export interface StoreTransaction extends StoreReader {
     appended?: readonly DeltaRecord[],
   ): Promise<StreamRecord>;
   /**
-   * Appends a delta; its deltaSeq must equal the stream's deltaCount, which it increments, and its
-   * streamSeq the stream's seq (else DeltaSequenceError; RecordNotFoundError without the stream).
-   */
-  appendDelta(delta: DeltaRecord): Promise<void>;
-  /**
-   * Appends a delta as `appendDelta` does, only while the writer holding `lockId` owns its stream
-   * (B3): the stream is streaming, locked with `lockId` and its thread's active stream. The check
-   * is part of the write, without locking the thread. Returns false, writing nothing, when the
-   * writer does not own the stream; a misplaced delta of an owned stream throws as in appendDelta.
+   * Appends a delta as `updateStream` appends one, only while the writer holding `lockId` owns its
+   * stream (B3): the stream is streaming, locked with `lockId` and its thread's active stream. The
+   * check is part of the write, without locking the thread. Returns false, writing nothing, when
+   * the writer does not own the stream; a misplaced delta of an owned stream throws as there.
    */
   appendOwnedDelta(delta: DeltaRecord, lockId: string): Promise<boolean>;
   /** Deletes a stream and its deltas (B7 cleanup). */

@@ -50,7 +50,7 @@ export async function seedStream(
   const deltas = Array.from({ length: deltaCount }, (_, deltaSeq) => deltaRecord(stream, deltaSeq));
   await store.transaction(async (tx) => {
     await tx.insertStream(stream);
-    for (const delta of deltas) await tx.appendDelta(delta);
+    for (const delta of deltas) await tx.updateStream(stream.streamId, {}, [delta]);
   });
   return { stream: { ...stream, deltaCount }, deltas };
 }

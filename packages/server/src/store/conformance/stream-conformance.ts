@@ -175,7 +175,9 @@ export function describeStreamConformance(context: ConformanceContext): void {
         deltaRecord(stream, 2, { streamSeq: 5 }),
       ];
       for (const delta of attempts) {
-        const error = await rejectionOf(context.store.transaction((tx) => tx.appendDelta(delta)));
+        const error = await rejectionOf(
+          context.store.transaction((tx) => tx.updateStream(delta.streamId, {}, [delta])),
+        );
         expect(isDeltaSequenceError(error)).toBe(true);
         expect(error).toMatchObject({
           streamId: stream.streamId,
@@ -256,7 +258,9 @@ export function describeStreamConformance(context: ConformanceContext): void {
       const unknown = deltaRecord(streamRecord(thread.threadId, 2), 0);
       const foreign = deltaRecord(stream, 0, { threadId: other.threadId });
       for (const delta of [unknown, foreign]) {
-        const error = await rejectionOf(context.store.transaction((tx) => tx.appendDelta(delta)));
+        const error = await rejectionOf(
+          context.store.transaction((tx) => tx.updateStream(delta.streamId, {}, [delta])),
+        );
         expect(isRecordNotFoundError(error)).toBe(true);
       }
     });

@@ -38,7 +38,7 @@ export function describeTransactionConformance(context: ConformanceContext): voi
           await tx.updateThread(existing.threadId, { seq: 5 }, T0 + 1);
           await tx.appendMessage(messageRecord(thread.threadId));
           await tx.insertStream(stream);
-          await tx.appendDelta(deltaRecord(stream, 0));
+          await tx.updateStream(stream.streamId, {}, [deltaRecord(stream, 0)]);
           await tx.insertToolCall(call);
           await tx.enqueueMessage(queuedMessage(thread.threadId));
           await tx.upsertTool(toolDefinition("rolled_back"));
@@ -73,7 +73,7 @@ export function describeTransactionConformance(context: ConformanceContext): voi
         const message = await tx.appendMessage(messageRecord(thread.threadId));
         expect(await tx.getLastMessage(thread.threadId)).toStrictEqual(message);
         await tx.insertStream(stream);
-        await tx.appendDelta(deltaRecord(stream, 0));
+        await tx.updateStream(stream.streamId, {}, [deltaRecord(stream, 0)]);
         expect(await tx.getStream(stream.streamId)).toMatchObject({ deltaCount: 1 });
         expect(await tx.listDeltas(thread.threadId, { limit: 10 })).toHaveLength(1);
         await tx.insertToolCall(toolCallRecord(thread.threadId));

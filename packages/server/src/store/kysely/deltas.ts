@@ -22,19 +22,7 @@ function deltaFromRow(row: DeltasTable): DeltaRecord {
 }
 
 /**
- * Appends a delta where its stream expects the next one. Advancing the stream's deltaCount is a
- * compare-and-set on (seq, deltaCount), done before the insert: of two writers racing for the same
- * position only one matches, so a cursor (streamSeq, deltaSeq) never names a gap or two deltas.
- */
-export async function appendDelta(ctx: QueryContext, delta: DeltaRecord): Promise<void> {
-  const { streamId, threadId, streamSeq, deltaSeq } = delta;
-  const advanced = await advanceDeltaCount(ctx, streamId, threadId, streamSeq, deltaSeq);
-  if ((advanced.numAffectedRows ?? 0n) === 0n) await throwWhyNotAppended(ctx, delta);
-  await insertDelta(ctx, delta);
-}
-
-/**
- * Appends a delta as `appendDelta` does, only while the writer holding `lockId` owns the stream
+ * Appends a delta as `updateStream` (streams.ts) appends one, only while the writer holding `lockId` owns the stream
  * (B3): streaming, locked by it and its thread's active stream. The ownership check is part of the
  * compare-and-set, so the thread row is not locked: on PostgreSQL a turn's delta writes no longer
  * queue behind the transactions that lock its thread (a tool call's record, its result).
@@ -67,28 +55,19 @@ export async function appendOwnedDelta(
   return true;
 }
 
-/** The compare-and-set of the stream's delta count that places a delta (see appendDelta). */
-function deltaCountUpdate(
-  ctx: QueryContext,
-  streamId: string,
-  threadId: string,
-  streamSeq: number,
-  deltaSeq: number,
-) {
-  return ctx.db
-    .updateTable("streams")
-    .set((eb) => ({ delta_count: eb("delta_count", "+", 1) }))
-    .where("stream_id", "=", streamId)
-    .where("thread_id", "=", threadId)
-    .where("seq", "=", streamSeq)
-    .where("delta_count", "=", deltaSeq);
-}
-
-const advanceDeltaCount = prepareQuery(deltaCountUpdate);
-
+/**
+ * The compare-and-set of the stream's delta count that places an owned delta, with the ownership
+ * conditions (appendOwnedDelta); updateStream's places appended deltas the same way (streams.ts).
+ */
 const advanceOwnedDeltaCount = prepareQuery(
   (ctx, streamId: string, threadId: string, streamSeq: number, deltaSeq: number, lockId: string) =>
-    deltaCountUpdate(ctx, streamId, threadId, streamSeq, deltaSeq)
+    ctx.db
+      .updateTable("streams")
+      .set((eb) => ({ delta_count: eb("delta_count", "+", 1) }))
+      .where("stream_id", "=", streamId)
+      .where("thread_id", "=", threadId)
+      .where("seq", "=", streamSeq)
+      .where("delta_count", "=", deltaSeq)
       .where("status", "=", "streaming")
       .where("lock_id", "=", lockId)
       .where((eb) =>

@@ -68,10 +68,6 @@ export class KyselyStoreTransaction extends KyselyStoreReader implements StoreTr
     return streams.updateStream(this.ctx, streamId, patch, appended);
   }
 
-  appendDelta(delta: DeltaRecord): Promise<void> {
-    return deltas.appendDelta(this.ctx, delta);
-  }
-
   appendOwnedDelta(delta: DeltaRecord, lockId: string): Promise<boolean> {
     return deltas.appendOwnedDelta(this.ctx, delta, lockId);
   }
